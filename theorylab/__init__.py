@@ -1,0 +1,13 @@
+"""theorylab: typed verification of curvature and SGD-noise theorems.
+
+Claims from five papers are encoded as data (:mod:`theorylab.spec`), checked symbolically
+(:mod:`theorylab.proofs`), against exact NumPy/SciPy solvers (:mod:`theorylab.solvers`), by
+hypothesis property search (:mod:`theorylab.strategies`) and, for full-size networks, with a
+matrix-free torch backend (:mod:`theorylab.gpu`). Importing this package never imports torch.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

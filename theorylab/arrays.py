@@ -120,7 +120,7 @@ def symmetry_tolerance(matrix: np.ndarray) -> float:
 
 
 def as_symmetric(value: Any, name: str, *, size: int | None = None) -> np.ndarray:
-    """Return a finite square symmetric matrix (symmetrised to remove round-off).
+    r"""Return a finite square symmetric matrix (symmetrised to remove round-off).
 
     Raises
     ------

@@ -1,0 +1,290 @@
+r"""Matrix-free curvature operators of a network on a data set.
+
+All operators act on flat vectors over the selected parameters :math:`\theta\in\mathbb{R}^p`
+(or, for :math:`J` and :math:`\Theta`, on stacked outputs in :math:`\mathbb{R}^{nK}`, sample
+major). With :math:`J_i = \partial f(x_i)/\partial\theta\in\mathbb{R}^{K\times p}`,
+per-sample losses :math:`\ell_i` and :math:`L = \frac1n\sum_i\ell_i`
+(:mod:`theorylab.gpu.losses`):
+
+================================  =========================================================
+:class:`OutputJacobianOperator`   :math:`J v` (``jvp``) and :math:`J^\top u` (``vjp``)
+:class:`EffectiveCurvatureOperator` :math:`H_{\rm eff} = \frac1n J^\top J` (paper 000, Eq. 7)
+:class:`GGNOperator`              :math:`G = \frac1n\sum_i J_i^\top \Lambda_i J_i`,
+                                  :math:`\Lambda_i = \partial^2\ell_i/\partial f^2`
+:class:`HessianOperator`          :math:`\nabla^2 L` (forward-over-reverse HVP)
+:class:`GradientCovarianceOperator` per-sample gradient covariance (SGD noise)
+:class:`NTKOperator`              :math:`\Theta = J J^\top` (unnormalised)
+================================  =========================================================
+
+Every operator is built from an :class:`~theorylab.gpu.adapter.Objective` or, through
+``from_model``, from a module and data. Products are exact (no sampling) and processed
+batch by batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from theorylab.errors import ParameterError
+
+from .adapter import Batch, Objective
+from .linear_operator import CurvatureOperator
+
+__all__ = [
+    "EffectiveCurvatureOperator",
+    "GGNOperator",
+    "GradientCovarianceOperator",
+    "HessianOperator",
+    "NTKOperator",
+    "OutputJacobianOperator",
+]
+
+
+class _ObjectiveOperator(CurvatureOperator):
+    """An operator defined by an :class:`Objective` (model, data, loss, parameter subset)."""
+
+    needs_targets = False
+
+    def __init__(self, objective: Objective, shape: tuple[int, int], *, symmetric: bool) -> None:
+        if self.needs_targets:
+            objective.require_targets()
+        functional = objective.functional
+        super().__init__(shape, functional.dtype, functional.device, symmetric=symmetric)
+        self.objective = objective
+        self.functional = functional
+        self.theta = functional.theta
+        self.num_samples = objective.num_samples
+
+    @classmethod
+    def from_model(
+        cls,
+        model: torch.nn.Module,
+        inputs: Any,
+        targets: Any = None,
+        *,
+        loss: Any = "mse",
+        parameters: Any = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+        chunk_size: int | None = None,
+        **options: Any,
+    ) -> Any:
+        """Build the operator from a module and data (see :class:`Objective` for arguments)."""
+        objective = Objective(model, inputs, targets, loss=loss, parameters=parameters,
+                              device=device, dtype=dtype, chunk_size=chunk_size)
+        return cls(objective, **options)
+
+    def _batch_outputs(self, batch: Batch) -> Any:
+        inputs = batch[0]
+        return lambda theta: self.functional.outputs(theta, inputs)
+
+    def _jvp(self, function: Any, vector: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.func.jvp(function, (self.theta,), (vector,))
+
+    def _vjp(self, function: Any, cotangent: torch.Tensor) -> torch.Tensor:
+        _, pull = torch.func.vjp(function, self.theta)
+        return pull(cotangent)[0]
+
+
+class OutputJacobianOperator(_ObjectiveOperator):
+    r"""The stacked output Jacobian :math:`J\in\mathbb{R}^{nK\times p}`, row :math:`iK+k`.
+
+    ``J @ v`` is a forward-mode product (``jvp``), ``J.T @ u`` a reverse-mode one (``vjp``).
+
+    Examples
+    --------
+    Linear regression, :math:`J = X`:
+
+    >>> X = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> J = OutputJacobianOperator.from_model(torch.nn.Linear(2, 1, bias=False), X)
+    >>> J @ torch.tensor([1.0, 0.0])
+    tensor([1., 3.])
+    """
+
+    def __init__(self, objective: Objective) -> None:
+        rows = objective.num_samples * objective.num_outputs
+        super().__init__(objective, (rows, objective.functional.num_parameters), symmetric=False)
+
+    def _matvec(self, vector: torch.Tensor) -> torch.Tensor:
+        pieces = [self._jvp(self._batch_outputs(b), vector)[1] for b in self.objective.batches]
+        return torch.cat([piece.reshape(-1) for piece in pieces])
+
+    def _rmatvec(self, vector: torch.Tensor) -> torch.Tensor:
+        total = torch.zeros_like(self.theta)
+        start = 0
+        num_outputs = self.objective.num_outputs
+        for batch in self.objective.batches:
+            size = batch[0].shape[0]
+            cotangent = vector[start : start + size * num_outputs].reshape(size, num_outputs)
+            total = total + self._vjp(self._batch_outputs(batch), cotangent)
+            start += size * num_outputs
+        return total
+
+
+class GGNOperator(_ObjectiveOperator):
+    r"""Generalised Gauss–Newton :math:`G = \frac1n\sum_i J_i^\top\Lambda_i J_i`.
+
+    :math:`\Lambda_i = \partial^2\ell(f_i, y_i)/\partial f^2` is applied exactly by a
+    Hessian-vector product of the loss in output space: :math:`I_K` for ``"mse"``
+    (:math:`G = H_{\rm eff}`), :math:`\mathrm{diag}(p_i) - p_ip_i^\top` for
+    ``"cross_entropy"``, :math:`p_i(1-p_i)` for ``"binary_cross_entropy"``. For logistic
+    regression :math:`G = \nabla^2 L = X^\top\mathrm{diag}(p(1-p))X/n`.
+    """
+
+    needs_targets = True
+
+    def __init__(self, objective: Objective) -> None:
+        size = objective.functional.num_parameters
+        super().__init__(objective, (size, size), symmetric=True)
+
+    def _output_hessian(
+        self, outputs: torch.Tensor, batch: Batch, tangent: torch.Tensor
+    ) -> torch.Tensor:
+        targets = batch[1]
+        gradient = torch.func.grad(lambda out: self.objective.loss.total(out, targets))
+        return torch.func.jvp(gradient, (outputs,), (tangent,))[1]
+
+    def _matvec(self, vector: torch.Tensor) -> torch.Tensor:
+        total = torch.zeros_like(self.theta)
+        for batch in self.objective.batches:
+            function = self._batch_outputs(batch)
+            outputs, tangent = self._jvp(function, vector)
+            total = total + self._vjp(function, self._output_hessian(outputs, batch, tangent))
+        return total / self.num_samples
+
+
+class EffectiveCurvatureOperator(GGNOperator):
+    r"""Effective curvature :math:`H_{\rm eff} = \frac1n J^\top J` (paper 000, Eq. 7).
+
+    Label-free (no targets needed); equals the GGN of the ``"mse"`` loss
+    :math:`\frac{1}{2n}\sum_i\|f_i-y_i\|^2`.
+
+    Examples
+    --------
+    Linear regression, :math:`H_{\rm eff} = X^\top X/n`:
+
+    >>> X = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> H = EffectiveCurvatureOperator.from_model(torch.nn.Linear(2, 1, bias=False), X)
+    >>> H.to_dense().tolist()
+    [[5.0, 7.0], [7.0, 10.0]]
+    """
+
+    needs_targets = False
+
+    def _output_hessian(
+        self, outputs: torch.Tensor, batch: Batch, tangent: torch.Tensor
+    ) -> torch.Tensor:
+        return tangent
+
+
+class HessianOperator(_ObjectiveOperator):
+    r"""Loss Hessian :math:`\nabla^2_\theta L`, by forward-over-reverse products.
+
+    :math:`\nabla^2 L\,v = \frac{d}{d\epsilon}\nabla L(\theta+\epsilon v)|_{\epsilon=0}`
+    (``jvp`` of ``grad``), summed over batches of :math:`L = \frac1n\sum_i\ell_i`.
+    """
+
+    needs_targets = True
+
+    def __init__(self, objective: Objective) -> None:
+        size = objective.functional.num_parameters
+        super().__init__(objective, (size, size), symmetric=True)
+
+    def _matvec(self, vector: torch.Tensor) -> torch.Tensor:
+        total = torch.zeros_like(self.theta)
+        for batch in self.objective.batches:
+            gradient = torch.func.grad(lambda theta, b=batch: self.objective.batch_loss(theta, b))
+            total = total + self._jvp(gradient, vector)[1]
+        return total
+
+
+class GradientCovarianceOperator(_ObjectiveOperator):
+    r"""Per-sample gradient covariance with optional mini-batch scaling.
+
+    With :math:`g_i = \nabla_\theta\ell_i` and :math:`\bar g = \frac1n\sum_i g_i`:
+
+    .. math::
+        C = \frac1n\sum_i g_i g_i^\top \quad\text{(uncentered)},\qquad
+        \Sigma = \frac1n\sum_i (g_i-\bar g)(g_i-\bar g)^\top = C - \bar g\bar g^\top.
+
+    With ``batch_size`` :math:`b`, the operator is the covariance of a mini-batch mean
+    gradient, :math:`\Sigma/b` when sampling with replacement and
+    :math:`\Sigma\,\frac{n-b}{b(n-1)}` without replacement (the same factor multiplies
+    :math:`C` when ``centered=False``). Products use ``jvp``/``vjp`` of the per-sample loss
+    vector: :math:`Cv = \frac1n G^\top(Gv)` with :math:`G = \partial\ell/\partial\theta`.
+
+    Parameters
+    ----------
+    objective
+        Model, data (with targets) and loss.
+    centered
+        Subtract :math:`\bar g\bar g^\top` (default) or not.
+    batch_size
+        Mini-batch size :math:`b` (``None``: no scaling).
+    replacement
+        Sampling with (default) or without replacement.
+    """
+
+    needs_targets = True
+
+    def __init__(
+        self,
+        objective: Objective,
+        *,
+        centered: bool = True,
+        batch_size: int | None = None,
+        replacement: bool = True,
+    ) -> None:
+        size = objective.functional.num_parameters
+        super().__init__(objective, (size, size), symmetric=True)
+        self.centered = centered
+        self.scale = _minibatch_scale(objective.num_samples, batch_size, replacement)
+        self.mean_gradient = (
+            torch.func.grad(objective)(self.theta).detach() if centered else None
+        )
+
+    def _per_sample_losses(self, batch: Batch) -> Any:
+        inputs, targets = batch
+        loss = self.objective.loss
+        return lambda theta: loss.per_sample(self.functional.outputs(theta, inputs), targets)
+
+    def _matvec(self, vector: torch.Tensor) -> torch.Tensor:
+        total = torch.zeros_like(self.theta)
+        for batch in self.objective.batches:
+            function = self._per_sample_losses(batch)
+            total = total + self._vjp(function, self._jvp(function, vector)[1])
+        total = total / self.num_samples
+        if self.mean_gradient is not None:
+            total = total - self.mean_gradient * (self.mean_gradient @ vector)
+        return self.scale * total
+
+
+def _minibatch_scale(samples: int, batch_size: int | None, replacement: bool) -> float:
+    if batch_size is None:
+        return 1.0
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ParameterError(f"batch_size must be a positive int, got {batch_size!r}")
+    if replacement:
+        return 1.0 / batch_size
+    if not 1 <= batch_size <= samples or samples < 2:
+        raise ParameterError(f"without replacement batch_size must lie in [1, n={samples}] "
+                             f"and n >= 2, got batch_size={batch_size}")
+    return (samples - batch_size) / (batch_size * (samples - 1))
+
+
+class NTKOperator(_ObjectiveOperator):
+    r"""Empirical NTK Gram operator :math:`\Theta = JJ^\top \in\mathbb{R}^{nK\times nK}`.
+
+    Unnormalised; divide by :math:`n` (or the paper's :math:`D`) for a normalised kernel.
+    :math:`\Theta u = J(J^\top u)`: one ``vjp`` and one ``jvp`` per batch.
+    """
+
+    def __init__(self, objective: Objective) -> None:
+        rows = objective.num_samples * objective.num_outputs
+        super().__init__(objective, (rows, rows), symmetric=True)
+        self.jacobian = OutputJacobianOperator(objective)
+
+    def _matvec(self, vector: torch.Tensor) -> torch.Tensor:
+        return self.jacobian._matvec(self.jacobian._rmatvec(vector))

@@ -116,3 +116,18 @@ def test_unknown_backend_and_missing_cuda():
     if not torch.cuda.is_available():
         with pytest.raises(BackendUnavailableError, match="cuda"):
             verify_claims(registry.all(), registry, RunOptions(backend="torch", device="cuda"))
+
+
+def test_judge_derivation_names_the_first_failing_step():
+    from theorylab.derivations import judge_derivation
+    from theorylab.spec import DerivationStep
+
+    good = DerivationStep(name="a", equation="Eq. 1", claim="x=x", holds=True, method="simplify")
+    bad = DerivationStep(
+        name="b", equation="Eq. 2", claim="x=2x", holds=False, method="simplify", residual="-x"
+    )
+    assert judge_derivation([good], cases=1).verdict is Verdict.PROVED
+    finding = judge_derivation([good, bad], cases=1)
+    assert finding.verdict is Verdict.REFUTED
+    assert finding.counterexample.actual == "-x"
+    assert "Eq. 2" in finding.summary

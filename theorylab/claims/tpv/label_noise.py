@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from theorylab.derivations import judge_derivation
 from theorylab.falsify import PropertySearch
 from theorylab.oracles import (
     enumerated_noise_moments,
@@ -188,32 +189,7 @@ def derivation_app_c1(context: CheckContext) -> Finding:
         ):
             label = f"[n={train_size}, p={parameter_count}, r={rank}] {step.name}"
             steps.append(step.model_copy(update={"name": label}))
-    failed = [step for step in steps if not step.holds]
-    sizes = {"cases": len(cases), "steps": len(steps)}
-    if failed:
-        first = failed[0]
-        return Finding(
-            verdict=Verdict.REFUTED,
-            summary=f"{len(failed)} step(s) do not follow; first: {first.name} ({first.equation})",
-            backend="sympy",
-            sizes=sizes,
-            instances=len(cases),
-            steps=steps,
-            counterexample=Counterexample(
-                instance={"step": first.name, "equation": first.equation},
-                claimed=first.claim,
-                actual=first.residual,
-                message=f"step {first.name} leaves residual {first.residual}",
-            ),
-        )
-    return Finding(
-        verdict=Verdict.PROVED,
-        summary=f"all {len(steps)} derivation steps hold for {len(cases)} symbolic shapes",
-        backend="sympy",
-        sizes=sizes,
-        instances=len(cases),
-        steps=steps,
-    )
+    return judge_derivation(steps, cases=len(cases))
 
 
 # --------------------------------------------------------------------------- exact

@@ -88,7 +88,7 @@ def main() -> None:
 
     for library in ("curvlinops", "pyhessian", "backpack"):
         installed = importlib.util.find_spec(library) is not None
-        status = "installed (comparison not scripted yet)" if installed else "not installed"
+        status = "installed (see benchmarks/compare.py)" if installed else "not installed"
         print(f"    {library}: {status}")
 
 

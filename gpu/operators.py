@@ -11,7 +11,7 @@ per-sample losses :math:`\ell_i` and :math:`L = \frac1n\sum_i\ell_i`
 :class:`EffectiveCurvatureOperator` :math:`H_{\rm eff} = \frac1n J^\top J` (paper 000, Eq. 7)
 :class:`GGNOperator`              :math:`G = \frac1n\sum_i J_i^\top \Lambda_i J_i`,
                                   :math:`\Lambda_i = \partial^2\ell_i/\partial f^2`
-:class:`HessianOperator`          :math:`\nabla^2 L` (forward-over-reverse HVP)
+:class:`HessianOperator`          :math:`\nabla^2 L` (reverse-over-reverse HVP)
 :class:`GradientCovarianceOperator` per-sample gradient covariance (SGD noise)
 :class:`NTKOperator`              :math:`\Theta = J J^\top` (unnormalised)
 ================================  =========================================================
@@ -180,19 +180,51 @@ class EffectiveCurvatureOperator(GGNOperator):
 
 
 class HessianOperator(_ObjectiveOperator):
-    r"""Loss Hessian :math:`\nabla^2_\theta L`, by forward-over-reverse products.
+    r"""Loss Hessian :math:`\nabla^2_\theta L`, by reverse-over-reverse (default) products.
 
-    :math:`\nabla^2 L\,v = \frac{d}{d\epsilon}\nabla L(\theta+\epsilon v)|_{\epsilon=0}`
-    (``jvp`` of ``grad``), summed over batches of :math:`L = \frac1n\sum_i\ell_i`.
+    :math:`\nabla^2 L\,v = \nabla_\theta\big(\nabla_\theta L(\theta)^\top v\big)`, summed
+    over batches of :math:`L = \frac1n\sum_i\ell_i`. Two exact ways to form it:
+
+    * ``mode="reverse"`` (default): double backward (Pearlmutter 1994) with
+      :func:`torch.autograd.grad` and ``create_graph=True``; the faster of the two on CPU
+      for the reference networks (1.2-2.5x, ``benchmarks/RESULTS.md``), but it cannot run
+      inside a ``torch.func`` transform (``vmap``, ``grad``).
+    * ``mode="forward"``: forward-over-reverse, ``torch.func.jvp`` of ``torch.func.grad``
+      (:math:`\frac{d}{d\epsilon}\nabla L(\theta+\epsilon v)|_{\epsilon=0}`);
+      composable with ``torch.func`` transforms.
+
+    Both agree to rounding (the benchmark prints their maximum relative difference).
+
+    Raises
+    ------
+    ParameterError
+        If ``mode`` is neither ``"reverse"`` nor ``"forward"``.
     """
 
     needs_targets = True
 
-    def __init__(self, objective: Objective) -> None:
+    def __init__(self, objective: Objective, *, mode: str = "reverse") -> None:
+        if mode not in ("reverse", "forward"):
+            raise ParameterError(f"mode must be 'reverse' or 'forward', got {mode!r}")
         size = objective.functional.num_parameters
         super().__init__(objective, (size, size), symmetric=True)
+        self.mode = mode
 
     def _matvec(self, vector: torch.Tensor) -> torch.Tensor:
+        if self.mode == "forward":
+            return self._forward_over_reverse(vector)
+        total = torch.zeros_like(self.theta)
+        with torch.enable_grad():
+            theta = self.theta.detach().requires_grad_(True)
+            for batch in self.objective.batches:
+                loss = self.objective.batch_loss(theta, batch)
+                (gradient,) = torch.autograd.grad(loss, theta, create_graph=True)
+                if gradient.requires_grad:  # else the loss is affine in theta: zero Hessian
+                    (product,) = torch.autograd.grad(gradient, theta, grad_outputs=vector)
+                    total = total + product
+        return total
+
+    def _forward_over_reverse(self, vector: torch.Tensor) -> torch.Tensor:
         total = torch.zeros_like(self.theta)
         for batch in self.objective.batches:
             gradient = torch.func.grad(lambda theta, b=batch: self.objective.batch_loss(theta, b))

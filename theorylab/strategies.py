@@ -129,3 +129,62 @@ def psd_matrices(draw: st.DrawFn, max_size: int = 6) -> np.ndarray:
     rank = draw(st.integers(0, size))
     factor = draw(hnp.arrays(np.int64, (size, rank), elements=_SMALL_INTEGERS))
     return (factor @ factor.T).astype(np.float64)
+
+
+@st.composite
+def symmetric_psd_pairs(draw: st.DrawFn, max_size: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """Same-size pairs ``(A, B)``: ``A`` symmetric of any signature, ``B = G Gᵀ`` PSD of any rank.
+
+    Integer entries (exact in float64), columns of ``G`` scaled by powers of two in
+    ``[2^-6, 2^6]`` so that ``B`` can be ill-conditioned; the domain of paper 000, App. A.3.
+    """
+    size = draw(st.integers(1, max_size))
+    raw = draw(hnp.arrays(np.int64, (size, size), elements=_SMALL_INTEGERS))
+    rank = draw(st.integers(0, size))
+    factor = draw(hnp.arrays(np.int64, (size, rank), elements=_SMALL_INTEGERS)).astype(np.float64)
+    exponents = draw(hnp.arrays(np.int64, (rank,), elements=st.integers(-6, 6)))
+    factor = factor * np.ldexp(1.0, exponents)
+    return (raw + raw.T).astype(np.float64), factor @ factor.T
+
+
+@st.composite
+def design_matrices(draw: st.DrawFn, max_samples: int = 5, max_dimension: int = 7) -> np.ndarray:
+    """Design matrices ``X (n, d)`` of every shape (``d < n`` too) and rank, exact in float64.
+
+    A rank-≤r integer product with columns scaled by powers of two in ``[2^-4, 2^4]``; covers
+    the assumptions of paper 000, Remark 3.1 (i) (``d ≥ n``, full row rank) and their failure.
+    """
+    samples = draw(st.integers(1, max_samples))
+    dimension = draw(st.integers(1, max_dimension))
+    rank = draw(st.integers(0, min(samples, dimension)))
+    matrix = draw(low_rank_integer_matrices(samples, dimension, rank))
+    exponents = draw(hnp.arrays(np.int64, (dimension,), elements=st.integers(-4, 4)))
+    return matrix * np.ldexp(1.0, exponents)
+
+
+@st.composite
+def pruning_instances(
+    draw: st.DrawFn, max_samples: int = 3, max_outputs: int = 4, max_groups: int = 3
+) -> dict[str, np.ndarray]:
+    """Group-pruning instances of paper 000, Sec. 3.4: logit Jacobians, weights, groups, logits.
+
+    ``jacobian (n, K, p)`` and ``weights (p,)`` are small integers, ``group_sizes`` partition
+    the ``p`` parameters into ``G`` groups of 1-2 parameters, and ``logits (n, K)`` are
+    integers plus a margin 0-8 on one class, so that :math:`p_c` lands on both sides of 0.9.
+    """
+    samples = draw(st.integers(1, max_samples))
+    outputs = draw(st.integers(2, max_outputs))
+    sizes = draw(st.lists(st.integers(1, 2), min_size=2, max_size=max_groups))
+    parameters = sum(sizes)
+    jacobian = draw(hnp.arrays(np.int64, (samples, outputs, parameters), elements=_SMALL_INTEGERS))
+    weights = draw(hnp.arrays(np.int64, (parameters,), elements=_SMALL_INTEGERS))
+    logits = draw(hnp.arrays(np.int64, (samples, outputs), elements=_SMALL_INTEGERS))
+    margins = draw(hnp.arrays(np.int64, (samples,), elements=st.integers(0, 8)))
+    winners = draw(hnp.arrays(np.int64, (samples,), elements=st.integers(0, outputs - 1)))
+    logits[np.arange(samples), winners] += margins
+    return {
+        "jacobian": jacobian.astype(np.float64),
+        "weights": weights.astype(np.float64),
+        "group_sizes": np.asarray(sizes, dtype=np.int64),
+        "logits": logits.astype(np.float64),
+    }

@@ -108,7 +108,7 @@ class _Output:
     def results(self, report: Report) -> None:
         if not self.rich:
             for result in report.results:
-                self.line(f"{result.claim.id}\t{result.verdict.value}\t{result.reason}")
+                self.line(f"{result.claim.id}\t{result.verdict.value}\t{_short(result.reason)}")
             self.line(_counts_line(report))
             return
         from rich.table import Table
@@ -121,6 +121,11 @@ class _Output:
             table.add_row(result.claim.id, _styled(result.verdict), checks, result.reason)
         self.console.print(table)
         self.console.print(_counts_line(report), markup=False)
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """One screen line of a reason; the full text is in the JSON report."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _styled(verdict: Verdict) -> str:

@@ -20,10 +20,13 @@ from hypothesis.extra import numpy as hnp
 
 __all__ = [
     "JacobianPair",
+    "design_matrices",
     "jacobian_pairs",
     "low_rank_integer_matrices",
+    "pruning_instances",
     "psd_matrices",
     "symmetric_matrices",
+    "symmetric_psd_pairs",
 ]
 
 _SMALL_INTEGERS = st.integers(min_value=-3, max_value=3)

@@ -99,6 +99,18 @@ def test_hessian_operator_matches_dense_torch_func_hessian_oracle(
     assert_close(build(HessianOperator, model, X, targets, loss=loss).to_dense(), expected)
 
 
+@pytest.mark.parametrize("loss", ["mse", "cross_entropy"])
+def test_hessian_reverse_mode_matches_independent_forward_over_reverse(
+    regression, classification, loss
+):
+    """The default double-backward HVP shares its method with the dense oracle above, so
+    it is also checked against forward-over-reverse (``jvp`` of ``grad``), a different path."""
+    model, X, targets = regression if loss == "mse" else classification
+    reverse = build(HessianOperator, model, X, targets, loss=loss).to_dense()
+    forward = build(HessianOperator, model, X, targets, loss=loss, mode="forward").to_dense()
+    assert_close(reverse, forward)
+
+
 def test_hessian_operator_with_callable_loss_matches_dense_oracle(regression):
     model, X, Y = regression
     expected = dense_hessian(model, torch.nn.functional.mse_loss, X, Y)

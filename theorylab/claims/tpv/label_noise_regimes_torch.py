@@ -65,6 +65,7 @@ class Reference:
     test_inputs: torch.Tensor
     final_loss: float
     width: int
+    activation: str = "relu"
 
 
 def _sizes(full: bool) -> tuple[tuple[int, ...], int, int]:
@@ -94,7 +95,9 @@ def reference_network(
         loss.backward()
         optimiser.step()
     model.eval()
-    return Reference(model, train_inputs, test_inputs, float(loss.detach()), width)
+    return Reference(
+        model, train_inputs, test_inputs, float(loss.detach()), width, activation
+    )
 
 
 def _parameter_count(width: int) -> int:
@@ -319,6 +322,7 @@ def _retrain_width(
         rows.append(
             {
                 "width": reference.width,
+                "activation": reference.activation,
                 "parameters": parameters,
                 "noise_std": noise_std,
                 "proximity": proximity,
@@ -411,9 +415,11 @@ def retrain_experiment(context: CheckContext) -> Finding:
         summary=(
             "retrain vs linearised per-draw gap ∝ σ^slope (first order: 1): "
             + ", ".join(f"{name} {slope:.2f}" for name, slope in slopes.items())
-            + f"; retrained/linearised TPV at σ = {reported_sigma} (test/train): "
+            + f"; retrained/linearised TPV (Monte Carlo, {draws} draws) at σ = {reported_sigma} "
+            + "(test/train): "
             + ", ".join(
-                f"{row['width']}: {row['ratio_test']:.3f}/{row['ratio_train']:.3f}"
+                f"{row['activation']}-{row['width']}: "
+                f"{row['ratio_test']:.3f}/{row['ratio_train']:.3f}"
                 for row in paper_sigma
             )
             + "; ReLU w* sits on kinks (min |pre-activation| "

@@ -23,6 +23,7 @@ import itertools
 
 import numpy as np
 
+from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
 from theorylab.derivations import judge_derivation
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
@@ -58,8 +59,6 @@ __all__ = [
     "ranking_flip",
 ]
 
-PAPER_000 = "000_f0c853046a0e9bbe.txt"
-PAPER_000_TITLE = "TPV: Parameter Perturbations Through the Lens of Test Prediction Variance"
 EXACT_RTOL = 1e-12
 THRESHOLD = 0.9
 SLOPE_BAND = 0.15

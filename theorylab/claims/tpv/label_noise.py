@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
 from theorylab.derivations import judge_derivation
 from theorylab.falsify import PropertySearch
 from theorylab.oracles import (
@@ -47,8 +48,6 @@ from theorylab.spec import (
 
 __all__ = ["LABEL_NOISE_SPECTRAL_SUM", "floating_error_bound", "label_noise_search"]
 
-PAPER_000 = "000_f0c853046a0e9bbe.txt"
-PAPER_000_TITLE = "TPV: Parameter Perturbations Through the Lens of Test Prediction Variance"
 EXACT_RTOL = 1e-10
 ERROR_CONSTANT = 8.0
 EPS = float(np.finfo(np.float64).eps)

@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
+from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
 from theorylab.derivations import judge_derivation
 from theorylab.falsify import PropertySearch
 from theorylab.oracles import rational_label_noise
@@ -56,8 +57,6 @@ __all__ = [
     "regime_search",
 ]
 
-PAPER_000 = "000_f0c853046a0e9bbe.txt"
-PAPER_000_TITLE = "TPV: Parameter Perturbations Through the Lens of Test Prediction Variance"
 EXACT_RTOL = 1e-10
 Z_LIMIT = 4.5
 MATCHED_BAND = 0.5

@@ -23,6 +23,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
 from theorylab.derivations import judge_derivation
 from theorylab.errors import TheorylabError
 from theorylab.falsify import PropertySearch
@@ -56,8 +57,6 @@ __all__ = [
     "wishart_grid",
 ]
 
-PAPER_000 = "000_f0c853046a0e9bbe.txt"
-PAPER_000_TITLE = "TPV: Parameter Perturbations Through the Lens of Test Prediction Variance"
 EXACT_RTOL = 1e-10
 EPS = float(np.finfo(np.float64).eps)
 Z_LIMIT = 4.5  # |z| over a few dozen Monte Carlo comparisons: a false alarm has p < 1e-4

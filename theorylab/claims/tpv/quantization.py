@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
 from theorylab.claims.tpv.sgd_lyapunov import tanh_bilinear_model
-from theorylab.claims.tpv.sgd_noise import PAPER_000, PAPER_000_TITLE, loglog_slope
 from theorylab.derivations import judge_derivation
+from theorylab.error_laws import loglog_slope
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.lyapunov import quantization_tpv

@@ -32,8 +32,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from theorylab.claims.tpv.sgd_noise import PAPER_000, PAPER_000_TITLE, loglog_slope
+from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
 from theorylab.derivations import judge_derivation
+from theorylab.error_laws import loglog_slope
 from theorylab.errors import StabilityError
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
 from theorylab.derivations import judge_derivation
+from theorylab.error_laws import loglog_slope
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.sgd_noise import (
@@ -53,8 +55,6 @@ __all__ = [
     "loglog_slope",
 ]
 
-PAPER_000 = "000_f0c853046a0e9bbe.txt"
-PAPER_000_TITLE = "TPV: Parameter Perturbations Through the Lens of Test Prediction Variance"
 EPS = float(np.finfo(np.float64).eps)
 EXACT_RTOL = 1e-12
 SLOPE_BAND = 0.25
@@ -148,11 +148,6 @@ SGD_NOISE_COVARIANCE_CORRECTED = CATALOG.add(
         tags=["paper000", "tpv", "sgd", "corrected"],
     )
 )
-
-
-def loglog_slope(x: list[float] | np.ndarray, y: list[float] | np.ndarray) -> float:
-    """Least-squares slope of ``log y`` against ``log x`` (the fitted error exponent)."""
-    return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
 
 
 # --------------------------------------------------------------------------- symbolic

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import sympy
 
+from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
 from theorylab.derivations import judge_derivation
 from theorylab.errors import NotPSDError
 from theorylab.falsify import PropertySearch
@@ -61,8 +62,6 @@ __all__ = [
     "trace_stability_corrected_search",
 ]
 
-PAPER_000 = "000_f0c853046a0e9bbe.txt"
-PAPER_000_TITLE = "TPV: Parameter Perturbations Through the Lens of Test Prediction Variance"
 EXACT_RTOL = 1e-10
 
 TRACE_INEQUALITY = CATALOG.add(

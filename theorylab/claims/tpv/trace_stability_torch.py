@@ -26,6 +26,7 @@ import time
 import numpy as np
 import torch
 
+from theorylab.error_laws import loglog_slope
 from theorylab.gpu import make_teacher, output_jacobian
 from theorylab.gpu.models import MLP
 from theorylab.registry import CheckContext
@@ -74,8 +75,6 @@ def _top_eigenvalue(jacobian: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(jacobian @ jacobian.T)[-1])
 
 
-def _slope(x: list[float], y: list[float]) -> float:
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
 
 
 def _single_thread_on_cpu(device: torch.device) -> int:
@@ -145,9 +144,9 @@ def _scaling(context: CheckContext, device: torch.device) -> Finding:
         ntk_g.append(float(np.mean(g_values)))
         gap_rel.append(float(np.mean(gaps)))
     lln_slope, ntk_slope, gram_slope = (
-        _slope(sizes, lln),
-        _slope(widths, ntk_h),
-        _slope(widths, ntk_g),
+        loglog_slope(sizes, lln),
+        loglog_slope(widths, ntk_h),
+        loglog_slope(widths, ntk_g),
     )
     ratios = [h / g for h, g in zip(ntk_h, ntk_g, strict=True)]
     violations = sum(ratio > 1 for ratio in ratios)

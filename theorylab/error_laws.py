@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["loglog_slope"]
+__all__ = ["gaussian_mean_square_stderr", "loglog_slope"]
 
 
 def loglog_slope(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray) -> float:
@@ -22,3 +22,22 @@ def loglog_slope(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarra
     -2.0
     """
     return float(np.polyfit(np.log(np.asarray(x, float)), np.log(np.asarray(y, float)), 1)[0])
+
+
+def gaussian_mean_square_stderr(
+    response: np.ndarray, noise_std: float, draws: int, count: int
+) -> float:
+    r"""Standard error of the Monte Carlo mean of :math:`\|M\varepsilon\|^2/\mathrm{count}`.
+
+    For :math:`\varepsilon \sim \mathcal{N}(0, \sigma^2 I)` one draw of
+    :math:`Y = \varepsilon^\top A\varepsilon/\mathrm{count}`, :math:`A = M^\top M`, has
+    :math:`\mathrm{Var}\,Y = 2\sigma^4\mathrm{Tr}(A^2)/\mathrm{count}^2`, so the mean of
+    ``draws`` draws has standard error :math:`\sigma^2\sqrt{2\mathrm{Tr}(A^2)/R}/\mathrm{count}`.
+
+    Examples
+    --------
+    >>> gaussian_mean_square_stderr(np.eye(2), noise_std=1.0, draws=4, count=2)
+    0.5
+    """
+    quadratic = response.T @ response
+    return float(noise_std**2 * np.sqrt(2.0 * np.sum(quadratic * quadratic) / draws) / count)

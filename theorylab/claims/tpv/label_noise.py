@@ -21,6 +21,7 @@ import numpy as np
 
 from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
 from theorylab.derivations import judge_derivation
+from theorylab.error_laws import gaussian_mean_square_stderr
 from theorylab.falsify import PropertySearch
 from theorylab.oracles import (
     enumerated_noise_moments,
@@ -302,8 +303,7 @@ def monte_carlo_error_law(context: CheckContext) -> Finding:
     result = label_noise_tpv(train, test, noise_std)
     solution_map = qr_solution_map(train, result.rank_tolerance)
     response = test @ solution_map
-    quadratic = response.T @ response
-    law_constant = noise_std**2 * np.sqrt(2.0 * np.sum(quadratic * quadratic)) / tests
+    law_constant = gaussian_mean_square_stderr(response, noise_std, draws=1, count=tests)
     draws = (100, 400, 1600, 6400) + ((25600,) if context.full else ())
     repetitions = 200 if context.full else 64
     measured, predicted, ratios = [], [], []

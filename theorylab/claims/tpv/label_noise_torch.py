@@ -22,6 +22,7 @@ import time
 import numpy as np
 import torch
 
+from theorylab.error_laws import gaussian_mean_square_stderr
 from theorylab.gpu import output_jacobian
 from theorylab.gpu.adapter import FunctionalModel
 from theorylab.gpu.linearised_retrain import jacobian_vector_products, retrain
@@ -81,11 +82,10 @@ def linearised_retrain_experiment(context: CheckContext) -> Finding:
         agreement_bound = AGREEMENT_FACTOR * max(fit.relative_residual, 1e-14) * condition
         empirical = float(np.mean(retrained**2))
         empirical_train = float(torch.mean(retrained_train**2))
-        quadratic = response.T @ response
-        stderr = noise_std**2 * np.sqrt(2.0 * np.sum(quadratic * quadratic) / draws) / test_size
-        train_map = jacobian_train @ solution_map
-        train_quadratic = train_map.T @ train_map
-        train_stderr = noise_std**2 * np.sqrt(2.0 * np.sum(train_quadratic**2) / draws) / train_size
+        stderr = gaussian_mean_square_stderr(response, noise_std, draws, test_size)
+        train_stderr = gaussian_mean_square_stderr(
+            jacobian_train @ solution_map, noise_std, draws, train_size
+        )
         rows.append(
             {
                 "ridge": ridge,

@@ -62,6 +62,13 @@ def _build_parser() -> argparse.ArgumentParser:
         command.add_argument("--backend", choices=["auto", "numpy", "torch"], default="auto")
         command.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
         command.add_argument("--seed", type=int, default=0)
+        if name == "verify":
+            command.add_argument(
+                "--kind",
+                action="append",
+                choices=[kind.value for kind in CheckKind],
+                help="run only checks of this kind (repeatable; default: all kinds)",
+            )
         command.add_argument(
             "--json", nargs="?", const="-", metavar="FILE", help="write results JSON (- = stdout)"
         )
@@ -121,6 +128,15 @@ class _Output:
             table.add_row(result.claim.id, _styled(result.verdict), checks, result.reason)
         self.console.print(table)
         self.console.print(_counts_line(report), markup=False)
+
+
+def _selected_kinds(args: argparse.Namespace) -> frozenset[CheckKind] | None:
+    """``prove`` runs symbolic checks; ``verify --kind K`` only kinds K; else every kind."""
+    if args.command == "prove":
+        return frozenset({CheckKind.SYMBOLIC})
+    if getattr(args, "kind", None):
+        return frozenset(CheckKind(kind) for kind in args.kind)
+    return None
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -231,7 +247,7 @@ def _cmd_verify(args: argparse.Namespace, out: _Output) -> int:
         seed=args.seed,
         backend=args.backend,
         device=args.device,
-        kinds=frozenset({CheckKind.SYMBOLIC}) if args.command == "prove" else None,
+        kinds=_selected_kinds(args),
         command=args.command,
     )
     json_path = None if args.json in (None, "-") else Path(args.json)

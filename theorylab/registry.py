@@ -179,7 +179,13 @@ class Registry:
 CATALOG = Registry()
 """The catalogue the claim modules register into."""
 
-CLAIM_MODULES: tuple[str, ...] = ("theorylab.claims.tpv",)
+CLAIM_MODULES: tuple[str, ...] = (
+    "theorylab.claims.tpv",
+    "theorylab.claims.awd",
+    "theorylab.claims.seos",
+    "theorylab.claims.subspace",
+    "theorylab.claims.softrank",
+)
 
 
 def load_catalog() -> Registry:

@@ -133,7 +133,7 @@ def interpolation_experiment(context: CheckContext) -> Finding:
     for width in widths:
         reference = reference_network(width, train_size, test_size, context.seed, context.device)
         parameters = sum(p.numel() for p in reference.model.parameters())
-        if train_size * parameters * 8 <= DENSE_JACOBIAN_BYTES:
+        if max(train_size, test_size) * parameters * 8 <= DENSE_JACOBIAN_BYTES:
             train = output_jacobian(reference.model, reference.train_inputs).cpu().numpy()
             test = output_jacobian(reference.model, reference.test_inputs).cpu().numpy()
             result = label_noise_tpv(train, test, 1.0)
@@ -302,7 +302,7 @@ def _retrain_width(
         noise_np = noise.cpu().numpy()
         linear_test, linear_train = noise_np @ test_response.T, noise_np @ train_response.T
         # first-order check at the linearised displacement z = Jᵀ(K+γI)⁻¹ε (App. F.1.1 idea)
-        displacement = torch.as_tensor((noise_np @ dual_map) @ jacobian_train)
+        displacement = torch.as_tensor((noise_np @ dual_map) @ jacobian_train).to(anchor.device)
         taylor_test = (outputs(anchor + displacement, reference.test_inputs) - clean_test).cpu()
         taylor_gap = float(
             np.linalg.norm(taylor_test.numpy() - linear_test) / np.linalg.norm(linear_test)

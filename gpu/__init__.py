@@ -16,7 +16,9 @@ from __future__ import annotations
 from . import _backend  # noqa: F401  (raises BackendUnavailableError without torch)
 from .adapter import FunctionalModel, Objective
 from .data import load_digits, make_teacher
+from .fisher import FisherSpectrum, fisher_soft_rank_slq, fisher_spectrum
 from .jacobian import effective_curvature_trace, ntk_gram, output_jacobian
+from .kfac import KroneckerFactors, kfac_factors
 from .lanczos import lanczos_eigenpairs
 from .linear_operator import CurvatureOperator
 from .memory import DEFAULT_MEMORY_BUDGET
@@ -42,10 +44,12 @@ __all__ = [
     "CurvatureOperator",
     "EffectiveCurvatureOperator",
     "EigenResult",
+    "FisherSpectrum",
     "FunctionalModel",
     "GGNOperator",
     "GradientCovarianceOperator",
     "HessianOperator",
+    "KroneckerFactors",
     "NTKOperator",
     "Objective",
     "OutputJacobianOperator",
@@ -55,8 +59,11 @@ __all__ = [
     "TraceResult",
     "effective_curvature_trace",
     "exact_trace",
+    "fisher_soft_rank_slq",
+    "fisher_spectrum",
     "hutchinson_trace",
     "hutchpp_trace",
+    "kfac_factors",
     "lanczos_eigenpairs",
     "load_digits",
     "make_teacher",

@@ -78,15 +78,16 @@ def power_iteration_eigenpairs(
         for _ in range(max_iterations):
             if basis is not None:
                 vector = vector - basis @ (basis.T @ vector)
-            vector = vector / torch.linalg.vector_norm(vector)
-            product = deflated(vector)
+            unit = vector / torch.linalg.vector_norm(vector)
+            product = deflated(unit)
             matvecs += 1
-            eigenvalue = vector @ product
-            residual = torch.linalg.vector_norm(product - eigenvalue * vector)
+            eigenvalue = unit @ product
+            residual = torch.linalg.vector_norm(product - eigenvalue * unit)
             if residual <= tolerance * eigenvalue.abs():
                 break
             vector = product
+        # the unit vector the Rayleigh quotient belongs to, also when max_iterations ran out
         found_values.append(eigenvalue)
-        found_vectors.append(vector)
+        found_vectors.append(unit)
     return eigen_result(operator, torch.stack(found_values), torch.stack(found_vectors, dim=1),
                         matvecs, "power", tolerance, seed)

@@ -191,3 +191,203 @@ def pruning_instances(
         "group_sizes": np.asarray(sizes, dtype=np.int64),
         "logits": logits.astype(np.float64),
     }
+
+
+# --- paper 003 (curvature-aligned probing, ``subspace.*``) ---------------------------------
+
+
+@st.composite
+def quadratic_probe_instances(draw: st.DrawFn, max_dimension: int = 4) -> dict[str, object]:
+    """Surrogates ``(a, c, B, σ)`` of paper 003, Eq. 9: any signs, ``B`` of any signature.
+
+    Integer entries scaled by a power of two (exact in float64); ``σ = 2^e``, ``e ∈ [-6, 3]``.
+    """
+    dimension = draw(st.integers(1, max_dimension))
+    scale = np.ldexp(1.0, draw(st.integers(-4, 4)))
+    value_gap = draw(_SMALL_INTEGERS) * scale
+    gradient = draw(hnp.arrays(np.int64, (dimension,), elements=_SMALL_INTEGERS)) * scale
+    raw = draw(hnp.arrays(np.int64, (dimension, dimension), elements=_SMALL_INTEGERS))
+    return {
+        "value_gap": float(value_gap),
+        "gradient": gradient.astype(np.float64),
+        "hessian": (raw + raw.T).astype(np.float64) * scale,
+        "sigma": float(np.ldexp(1.0, draw(st.integers(-6, 3)))),
+    }
+
+
+@st.composite
+def eigenvalue_increment_instances(
+    draw: st.DrawFn, max_size: int = 5, nonnegative: bool = False, ordered: bool = False
+) -> dict[str, object]:
+    """Common-eigenbasis spectra of paper 003, App. A, with ``1 ≤ D < N``.
+
+    ``λ^{(k)}`` strictly descending (top-D well defined); increments ``δ`` of any sign and
+    order unless ``nonnegative`` / ``ordered`` restrict them.
+    """
+    size = draw(st.integers(2, max_size))
+    gaps = draw(hnp.arrays(np.int64, (size,), elements=st.integers(1, 4)))
+    base = (np.cumsum(gaps[::-1])[::-1] - 2).astype(np.float64)
+    low = 0 if nonnegative else -4
+    increments = draw(hnp.arrays(np.int64, (size,), elements=st.integers(low, 4)))
+    if ordered:
+        increments = np.sort(increments)[::-1]
+    return {
+        "base_eigenvalues": base,
+        "increments": increments.astype(np.float64),
+        "dimension": draw(st.integers(1, size - 1)),
+        "sigma": float(np.ldexp(1.0, draw(st.integers(-3, 2)))),
+        "frame_seed": draw(st.integers(0, 2**16)),
+    }
+
+
+@st.composite
+def quadratic_loss_sequences(draw: st.DrawFn, max_dimension: int = 3) -> dict[str, object]:
+    """Per-sample quadratic losses ``ℓ_i(w) = α_i + β_iᵀw + ½ wᵀG_i w`` (paper 003, Eq. 6).
+
+    ``G_i`` symmetric of any signature; ``k + 1`` of them, probe ``D ≤ N``, ``σ = 2^e``.
+    """
+    dimension = draw(st.integers(1, max_dimension))
+    k = draw(st.integers(1, 5))
+    offsets = draw(hnp.arrays(np.int64, (k + 1,), elements=_SMALL_INTEGERS))
+    linear = draw(hnp.arrays(np.int64, (k + 1, dimension), elements=_SMALL_INTEGERS))
+    raw = draw(hnp.arrays(np.int64, (k + 1, dimension, dimension), elements=_SMALL_INTEGERS))
+    return {
+        "offsets": offsets.astype(np.float64),
+        "linear": linear.astype(np.float64),
+        "curvatures": (raw + raw.transpose(0, 2, 1)).astype(np.float64),
+        "probe_dimension": draw(st.integers(1, dimension)),
+        "sigma": float(np.ldexp(1.0, draw(st.integers(-4, 2)))),
+    }
+
+
+__all__ += [
+    "eigenvalue_increment_instances",
+    "quadratic_loss_sequences",
+    "quadratic_probe_instances",
+]
+
+
+@st.composite
+def per_sample_hessian_stacks(
+    draw: st.DrawFn, max_samples: int = 4, max_size: int = 4, psd: bool | None = True
+) -> np.ndarray:
+    """Stacks ``(n, p, p)`` of per-sample Hessians (paper 001), exact in float64.
+
+    ``psd=True`` gives ``G Gᵀ`` of every rank and alignment, ``False`` symmetric integer
+    matrices of any signature, ``None`` either per slice. Each slice is scaled by a power of
+    two in ``[2^-3, 2^3]``.
+    """
+    samples = draw(st.integers(1, max_samples))
+    size = draw(st.integers(1, max_size))
+    slices = []
+    for _ in range(samples):
+        positive = draw(st.booleans()) if psd is None else psd
+        if positive:
+            rank = draw(st.integers(0, size))
+            factor = draw(hnp.arrays(np.int64, (size, rank), elements=_SMALL_INTEGERS))
+            matrix = (factor @ factor.T).astype(np.float64)
+        else:
+            raw = draw(hnp.arrays(np.int64, (size, size), elements=_SMALL_INTEGERS))
+            matrix = (raw + raw.T).astype(np.float64)
+        slices.append(matrix * np.ldexp(1.0, draw(st.integers(-3, 3))))
+    return np.stack(slices)
+
+
+__all__ += ["per_sample_hessian_stacks"]
+
+
+# --- paper 004 (soft rank) -------------------------------------------------------------
+
+
+@st.composite
+def softrank_regularizers(draw: st.DrawFn, size: int) -> float | np.ndarray:
+    """A regulariser of paper 004: a scalar ``2^k`` (k in [-6, 6]) or an SPD ``G Gᵀ + 2^k I``."""
+    exponent = draw(st.integers(-6, 6))
+    if draw(st.booleans()):
+        return float(np.ldexp(1.0, exponent))
+    factor = draw(hnp.arrays(np.int64, (size, size), elements=_SMALL_INTEGERS)).astype(float)
+    return factor @ factor.T + np.ldexp(1.0, exponent) * np.eye(size)
+
+
+@st.composite
+def softrank_block_instances(
+    draw: st.DrawFn, max_blocks: int = 3, max_block: int = 3
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """``(A, B, sizes)`` of paper 004, Prop. 6.1: PSD ``A`` of any rank, block-diagonal SPD ``B``.
+
+    ``A = G Gᵀ`` with integer ``G`` (columns scaled by ``2^[-4, 4]``); each diagonal block of
+    ``B`` is ``H Hᵀ + 2^k I`` (k in [-6, 4]), so ``B`` ranges from near-singular to dominant.
+    """
+    sizes = draw(st.lists(st.integers(1, max_block), min_size=1, max_size=max_blocks))
+    total = sum(sizes)
+    rank = draw(st.integers(0, total))
+    factor = draw(hnp.arrays(np.int64, (total, rank), elements=_SMALL_INTEGERS)).astype(float)
+    exponents = draw(hnp.arrays(np.int64, (rank,), elements=st.integers(-4, 4)))
+    factor = factor * np.ldexp(1.0, exponents)
+    regularizer = np.zeros((total, total))
+    start = 0
+    for size in sizes:
+        block = draw(hnp.arrays(np.int64, (size, size), elements=_SMALL_INTEGERS)).astype(float)
+        shift = np.ldexp(1.0, draw(st.integers(-6, 4)))
+        block = block @ block.T + shift * np.eye(size)
+        regularizer[start : start + size, start : start + size] = block
+        start += size
+    return factor @ factor.T, regularizer, sizes
+
+
+@st.composite
+def softrank_confident_predictions(
+    draw: st.DrawFn, max_samples: int = 5, max_classes: int = 4
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(probabilities, labels, ε)`` with ``1 - p[label] <= ε < 1/2`` (paper 004, Prop. 5.4).
+
+    The true class gets ``1 - ε·u`` (u in [0, 1]); the rest ``ε·u`` is split by random weights,
+    so rows are on the simplex, including one-hot-like and maximally spread cases.
+    """
+    samples = draw(st.integers(1, max_samples))
+    classes = draw(st.integers(2, max_classes))
+    epsilon = draw(st.floats(1e-6, 0.5, exclude_max=True))
+    labels = draw(hnp.arrays(np.int64, (samples,), elements=st.integers(0, classes - 1)))
+    rows = []
+    for label in labels:
+        mass = epsilon * draw(st.floats(0.0, 1.0))
+        split = draw(hnp.arrays(np.float64, (classes - 1,), elements=st.floats(0.0, 1.0)))
+        total_split = split.sum()
+        split = split / total_split if total_split > 0 else np.full(classes - 1, 1 / (classes - 1))
+        row = np.insert(mass * split, int(label), 1.0 - mass)
+        rows.append(row / row.sum())
+    return np.array(rows), labels, epsilon
+__all__ += ["softrank_block_instances", "softrank_confident_predictions", "softrank_regularizers"]
+
+
+@st.composite
+def sgd_noise_problems(draw: st.DrawFn, max_size: int = 5) -> dict[str, object]:
+    r"""Paper 002 instances ``(ntk, learning_rate, batch_size)`` over the whole allowed domain.
+
+    NTK :math:`V\Lambda V^\top` with eigenvalues ``k / 8`` (``k`` in 1..16, any spread),
+    eigenvectors from localised (``I``) through partly rotated (a Givens rotation by a drawn
+    angle) to delocalised (QR of an integer matrix); :math:`\eta = f \cdot 2/\lambda_{\max}`
+    with ``f`` in (0, 1) on a grid of 1/64; ``1 <= B <= D``.
+    """
+    size = draw(st.integers(1, max_size))
+    eigenvalues = np.asarray(draw(st.lists(st.integers(1, 16), min_size=size, max_size=size))) / 8
+    kind = draw(st.sampled_from(["localised", "rotated", "delocalised"]))
+    frame = np.eye(size)
+    if kind == "rotated" and size > 1:
+        angle = draw(st.integers(1, 15)) * np.pi / 32
+        first, second = draw(st.lists(st.integers(0, size - 1), min_size=2, max_size=2,
+                                      unique=True))
+        frame[[first, first, second, second], [first, second, first, second]] = [
+            np.cos(angle), -np.sin(angle), np.sin(angle), np.cos(angle)]
+    elif kind == "delocalised":
+        raw = draw(hnp.arrays(np.int64, (size, size), elements=_SMALL_INTEGERS))
+        frame, _ = np.linalg.qr(raw.astype(np.float64) + 4 * np.eye(size))
+    ntk = frame @ np.diag(eigenvalues) @ frame.T
+    fraction = draw(st.integers(1, 63)) / 64
+    return {
+        "ntk": (ntk + ntk.T) / 2,
+        "learning_rate": float(fraction * 2 / eigenvalues.max()),
+        "batch_size": draw(st.integers(1, size)),
+        "localisation": kind,
+    }
+__all__ += ["sgd_noise_problems"]

@@ -130,6 +130,21 @@ def test_power_iteration_baseline_matches_dense_eigh_oracle(problem):
     assert result.method == "power"
 
 
+def test_power_iteration_out_of_iterations_returns_unit_rayleigh_pairs(problem):
+    """Oracle: the returned vectors are unit, and each value is its vector's Rayleigh quotient.
+
+    Regression: when ``max_iterations`` ran out the last, unnormalised product was returned.
+    """
+    model, X, _ = problem
+    operator = EffectiveCurvatureOperator.from_model(model, X, dtype=F64)
+    dense = operator.to_dense()
+    result = power_iteration_eigenpairs(operator, 2, tolerance=1e-14, max_iterations=2, seed=10)
+    norms = torch.linalg.vector_norm(result.eigenvectors, dim=0)
+    assert torch.allclose(norms, torch.ones(2, dtype=F64), atol=1e-12)
+    first = result.eigenvectors[:, 0]
+    assert torch.allclose(result.eigenvalues[0], first @ dense @ first, rtol=1e-10)
+
+
 def test_top_hessian_eigenpairs_logistic_regression_closed_form():
     """Oracle: eigenvalues of X^T diag(p(1-p)) X / n, computed by hand."""
     X = random_matrix(20, 4, seed=11)

@@ -6,4 +6,31 @@ Importing this package registers every ``seos.*`` claim and its checks in
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from theorylab.claims.seos.approximations import K_APPROXIMATIONS, K_APPROXIMATIONS_CORRECTED
+from theorylab.claims.seos.empirical import EMPIRICAL_K
+from theorylab.claims.seos.k_theorem import K_FULL_BATCH, K_THEOREM, K_THEOREM_CORRECTED
+from theorylab.claims.seos.moments import (
+    BATCH_MOMENTS,
+    SECOND_MOMENT_DYNAMICS,
+    SECOND_MOMENT_DYNAMICS_CORRECTED,
+)
+from theorylab.claims.seos.momentum import K_MOMENTUM, K_MOMENTUM_CORRECTED
+from theorylab.claims.seos.s_eos import S_EOS_PREDICTION, S_EOS_PREDICTION_CORRECTED
+from theorylab.claims.seos.sharpening import CONSERVATIVE_SHARPENING
+
+__all__ = [
+    "BATCH_MOMENTS",
+    "CONSERVATIVE_SHARPENING",
+    "EMPIRICAL_K",
+    "K_APPROXIMATIONS",
+    "K_APPROXIMATIONS_CORRECTED",
+    "K_FULL_BATCH",
+    "K_MOMENTUM",
+    "K_MOMENTUM_CORRECTED",
+    "K_THEOREM",
+    "K_THEOREM_CORRECTED",
+    "SECOND_MOMENT_DYNAMICS",
+    "SECOND_MOMENT_DYNAMICS_CORRECTED",
+    "S_EOS_PREDICTION",
+    "S_EOS_PREDICTION_CORRECTED",
+]

@@ -1,0 +1,57 @@
+"""Torch pieces of ``subspace.empirical``: corpus, trained point, HVP coefficients vs dense."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from theorylab.gpu import HessianOperator  # noqa: E402
+from theorylab.gpu.subspace_language_model import markov_corpus, train_to_minimiser  # noqa: E402
+
+
+def test_markov_corpus_is_seeded_and_shifted():
+    first = markov_corpus(4, 3, 20, seed=1)
+    second = markov_corpus(4, 3, 20, seed=1)
+    assert torch.equal(first[0], second[0]) and torch.equal(first[1], second[1])
+    assert torch.equal(first[0][1:, :2], first[0][:-1, 1:])  # windows slide over one stream
+    assert torch.equal(first[0][1:, -1], first[1][:-1])  # target = next token
+
+
+def test_trained_point_is_written_back_and_model_is_causal():
+    torch.set_num_threads(1)
+    trained = train_to_minimiser(vocab_size=4, dim=8, layers=1, length=3, k=16, seed=0,
+                                 max_iterations=5)
+    objective = trained.objective(16)
+    # oracle: the objective's flat parameters are the trained ones (HVPs are taken there)
+    assert torch.equal(objective.theta, trained.theta)
+    model = trained.model
+    tokens = trained.windows[:4].clone()
+    altered = tokens.clone()
+    altered[:, -1] = (altered[:, -1] + 1) % 4
+    with torch.no_grad():
+        positions = torch.arange(3)
+        hidden = model.blocks(model.token_embedding(tokens) + model.position_embedding(positions))
+        other = model.blocks(model.token_embedding(altered) + model.position_embedding(positions))
+    assert torch.equal(hidden[:, :-1], other[:, :-1])  # causal mask: no leak from the future
+
+
+def test_compressed_hessian_difference_matches_dense_autograd():
+    # oracle: dense float64 Hessians by torch.autograd.functional.hessian (no vmap)
+    from theorylab.claims.subspace.empirical_torch import _coefficients
+
+    torch.set_num_threads(1)
+    trained = train_to_minimiser(vocab_size=3, dim=4, layers=1, length=2, k=12, seed=2,
+                                 max_iterations=5)
+    before, after = trained.objective(12), trained.objective(13)
+    theta = trained.theta
+    basis = torch.linalg.qr(torch.randn(theta.numel(), 2, dtype=torch.float64))[0]
+    gap, gradient, hessian = _coefficients(before, after, theta, basis)
+    dense = (torch.autograd.functional.hessian(after, theta)
+             - torch.autograd.functional.hessian(before, theta))
+    expected = (basis.T @ dense @ basis).numpy()
+    assert np.allclose(hessian, expected, rtol=1e-8, atol=1e-10)
+    assert gap == pytest.approx(float(after(theta) - before(theta)), rel=1e-12)
+    point = theta.clone().requires_grad_(True)
+    increment_gradient = torch.autograd.grad(after(point) - before(point), point)[0]
+    assert np.allclose(gradient, (basis.T @ increment_gradient).numpy(), rtol=1e-10, atol=1e-14)
+    assert HessianOperator(before).shape == (theta.numel(), theta.numel())

@@ -1,0 +1,408 @@
+r"""``seos.k_theorem`` (Theorem 2.1) and ``seos.k_full_batch`` (K = 0 at β = 1).
+
+Theorem 2.1: for PSD ``A`` and ``B``, the diagonal recursion :math:`\tilde p_{t+1} =
+(A+B)\tilde p_t` converges to 0 for every start iff :math:`\|A\|_{op} < 1` and
+:math:`\mathcal{K} = \lambda_{\max}((I-A)^{-1}B) < 1`; the text asserts SGD's own ``A``, ``B``
+are PSD. Checked as a matrix statement and on SGD's ``A``, ``B`` (derived reading, see
+:mod:`theorylab.claims.seos.moments`). SGD's ``A`` is *not* PSD for small batches
+(:math:`A_{\alpha\alpha} = 1 - 2\eta\lambda_\alpha +
+\tilde\beta\beta^{-1}\eta^2\lambda_\alpha^2 < 0`
+for :math:`\eta\lambda` near :math:`\beta/\tilde\beta`), and then :math:`\|A\|_{op}\ge 1` does
+not imply divergence: the corrected companion replaces :math:`\|A\|_{op}` by
+:math:`\lambda_{\max}(A)`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from theorylab.claims.seos.common import (
+    exact_finding,
+    hadamard_ntk,
+    ntk_setting,
+    sgd_problem_strategy,
+    source,
+)
+from theorylab.derivations import judge_derivation
+from theorylab.falsify import PropertySearch
+from theorylab.registry import CATALOG, CheckContext
+from theorylab.solvers.noise_kernel import noise_kernel_matrices, noise_kernel_norm
+from theorylab.spec import (
+    Assumption,
+    CheckKind,
+    Claim,
+    ClaimKind,
+    Counterexample,
+    Finding,
+    Tolerance,
+    Verdict,
+)
+
+__all__ = [
+    "K_FULL_BATCH",
+    "K_THEOREM",
+    "K_THEOREM_CORRECTED",
+    "k_by_boundary",
+    "matrix_theorem_gap",
+]
+
+K_THEOREM = CATALOG.add(
+    Claim(
+        id="seos.k_theorem",
+        title="Theorem 2.1: diagonal second moments vanish iff ||A|| < 1 and K < 1",
+        source=source(
+            "Theorem 2.1, App. A.3", ["8", "9", "34", "45", "46", "47", "48", "49", "50"]
+        ),
+        statement=(
+            r"\lim_t (A+B)^t\tilde p_0 = 0\ \forall\tilde p_0 \iff \|A\|_{op}<1 \wedge "
+            r"\mathcal{K}<1,\ \mathcal{K}=\lambda_{\max}((I-A)^{-1}B)\ge 0;\ "
+            r"A, B \text{ of SGD are PSD}"
+        ),
+        kind=ClaimKind.EQUIVALENCE,
+        assumptions=[Assumption(name="PSD", statement="A and B PSD (asserted for SGD's A, B)")],
+        tolerance=Tolerance(
+            rtol=1e-9,
+            rationale="eigenvalue comparisons away from the boundary (|rho - 1| > 1e-9) in float64",
+        ),
+        tags=["paper002", "seos"],
+    )
+)
+
+K_THEOREM_CORRECTED = CATALOG.add(
+    Claim(
+        id="seos.k_theorem.corrected",
+        title="Theorem 2.1 with lambda_max(A) in place of ||A||_op; holds for SGD's A, B",
+        source=source("Theorem 2.1 (corrected)", ["9", "32"]),
+        statement=(
+            r"A \text{ symmetric}, B\succeq 0:\ \lambda_{\max}(A+B)<1 \iff \lambda_{\max}(A)<1"
+            r"\wedge\mathcal{K}<1.\ \text{For SGD, } \Lambda(A+B)\Lambda^{-1}\ge 0 "
+            r"\text{ entrywise, so }"
+            r"\rho(A+B) = \lambda_{\max}(A+B)"
+        ),
+        kind=ClaimKind.EQUIVALENCE,
+        tolerance=K_THEOREM.tolerance,
+        companion_of="seos.k_theorem",
+        tags=["paper002", "seos", "corrected"],
+    )
+)
+
+K_FULL_BATCH = CATALOG.add(
+    Claim(
+        id="seos.k_full_batch",
+        title="K = 0 for full-batch training",
+        source=source("Sec. 2.3 after Theorem 2.1", ["9"]),
+        statement=(
+            r"\beta = 1 \Rightarrow \mathcal{K} = 0,\ "
+            r"\max\lambda[A+B] = (1-\eta\lambda_{\min})^2"
+        ),
+        kind=ClaimKind.IDENTITY,
+        tolerance=Tolerance(rtol=0.0, atol=1e-14, rationale="B = 0 exactly at beta = 1"),
+        tags=["paper002", "seos"],
+    )
+)
+
+BOUNDARY = 1e-9
+
+
+def k_by_boundary(deterministic: np.ndarray, stochastic: np.ndarray) -> float:
+    r"""Third way: :math:`\mathcal{K} = 1/s^*`, :math:`\lambda_{\max}(A+s^*B) = 1`.
+
+    :math:`\lambda_{\max}(A+sB)` is non-decreasing in ``s`` (B PSD); bisection on
+    :math:`\log s`. Returns 0 when no root exists (``B = 0`` on the relevant subspace).
+    """
+
+    def top(scale: float) -> float:
+        matrix = deterministic + scale * stochastic
+        return float(np.linalg.eigvalsh((matrix + matrix.T) / 2)[-1])
+
+    low, high = 0.0, 1.0
+    while top(high) < 1.0:
+        high *= 2.0
+        if high > 1e15:
+            return 0.0
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if top(middle) < 1.0 else (low, middle)
+    return 1.0 / high
+
+
+def _k(deterministic: np.ndarray, stochastic: np.ndarray) -> float:
+    gap = np.linalg.eigh(np.eye(len(deterministic)) - deterministic)
+    root = gap[1] @ np.diag(gap[0] ** -0.5) @ gap[1].T
+    return float(np.linalg.eigvalsh(root @ stochastic @ root)[-1])
+
+
+def matrix_theorem_gap(deterministic: np.ndarray, stochastic: np.ndarray) -> tuple[bool, bool]:
+    """(recursion converges, paper's condition ||A|| < 1 and K < 1) for one pair."""
+    total = deterministic + stochastic
+    radius = float(np.max(np.abs(np.linalg.eigvals(total))))
+    norm = float(np.linalg.norm(deterministic, 2))
+    condition = norm < 1 and _k(deterministic, stochastic) < 1
+    return radius < 1, condition
+
+
+@CATALOG.check(
+    K_THEOREM,
+    kind=CheckKind.SYMBOLIC,
+    description="Lemmas A.2-A.4 and Eq. 47-50 of the proof, step by step",
+)
+def theorem_symbolic(context: CheckContext) -> Finding:
+    """The algebra of App. A.3."""
+    from theorylab.proofs.seos import theorem_steps
+
+    return judge_derivation(theorem_steps(), cases=1)
+
+
+@CATALOG.check(
+    K_THEOREM,
+    kind=CheckKind.EXACT,
+    description=(
+        "matrix statement on random PSD A, B (both sides of the boundary); K three ways (eig of "
+        "(I-A)^-1 B, symmetric form, stability boundary of A + sB)"
+    ),
+)
+def matrix_statement(context: CheckContext) -> Finding:
+    """The 'iff' for PSD A, B, and K >= 0, with K computed three independent ways."""
+    rng = context.rng()
+    mismatches, worst_k, count = 0, 0.0, 0
+    for _ in range(400 if context.full else 120):
+        size = int(rng.integers(1, 7))
+        left = rng.standard_normal((size, size)) * rng.uniform(0.1, 0.8)
+        deterministic = left @ left.T
+        right = rng.standard_normal((size, int(rng.integers(0, size + 1))))
+        stochastic = right @ right.T * rng.uniform(0.01, 0.5)
+        converges, condition = matrix_theorem_gap(deterministic, stochastic)
+        radius = float(np.max(np.abs(np.linalg.eigvals(deterministic + stochastic))))
+        if abs(radius - 1) < BOUNDARY:
+            continue
+        count += 1
+        mismatches += converges != condition
+        if np.linalg.norm(deterministic, 2) < 1:
+            gap = np.eye(size) - deterministic
+            k_eig = float(np.max(np.linalg.eigvals(np.linalg.solve(gap, stochastic)).real))
+            k_sym = _k(deterministic, stochastic)
+            k_bnd = k_by_boundary(deterministic, stochastic)
+            scale = max(1.0, k_sym)
+            worst_k = max(
+                worst_k, abs(k_eig - k_sym) / scale, abs(k_bnd - k_sym) / scale, max(0.0, -k_sym)
+            )
+    worst = float(mismatches) + worst_k
+    return exact_finding(
+        worst,
+        1e-8,
+        f"iff for PSD A, B: {mismatches} mismatches in {count}; K three ways + K>=0",
+        instances=count,
+        details={"mismatches": mismatches, "k_three_ways_gap": worst_k},
+    )
+
+
+def _sgd_case(ntk: np.ndarray, eta: float, batch: int) -> dict[str, object]:
+    parts = noise_kernel_matrices(ntk, eta, batch)
+    norm = noise_kernel_norm(ntk, eta, batch)
+    state = np.ones(len(ntk))
+    for _ in range(4000):
+        state = (parts.deterministic + parts.stochastic) @ state
+    return {
+        "ntk": np.round(ntk, 6).tolist(),
+        "eta": eta,
+        "B": batch,
+        "A_diagonal": np.diag(parts.deterministic).tolist(),
+        "norm_A": norm.deterministic_norm,
+        "K": norm.value,
+        "rho_diagonal": norm.diagonal_spectral_radius,
+        "iterate_norm_after_4000": float(np.linalg.norm(state)),
+    }
+
+
+@CATALOG.check(
+    K_THEOREM,
+    kind=CheckKind.EXACT,
+    description=(
+        "SGD's own A and B: PSD-ness across regimes, and the 'iff' on the hand-minimal instance "
+        "D=2, B=1, Θ=[[0.8,0.4],[0.4,0.8]], η=1 (A = diag(-1.4, 0.2))"
+    ),
+)
+def sgd_matrices(context: CheckContext) -> Finding:
+    """Check that SGD's A is PSD and that ||A|| >= 1 forces divergence (Thm 2.1)."""
+    rng = context.rng()
+    negative, count = 0, 0
+    for size in (4, 8, 16):
+        for batch in (1, 2, size // 2, size):
+            ntk = ntk_setting("flat", size, size + 4, rng)
+            for fraction in (0.3, 0.6, 0.9):
+                eta = 2 * fraction / float(np.linalg.eigvalsh(ntk)[-1])
+                parts = noise_kernel_matrices(ntk, eta, batch)
+                negative += bool(np.min(np.diag(parts.deterministic)) < 0)
+                count += 1
+    case = _sgd_case(np.array([[0.8, 0.4], [0.4, 0.8]]), 1.0, 1)
+    theorem_says_stable = case["norm_A"] < 1 and case["K"] < 1
+    actually_stable = case["rho_diagonal"] < 1
+    refuted = negative > 0 or theorem_says_stable != actually_stable
+    summary = (
+        f"SGD's A has a negative eigenvalue in {negative}/{count} (D, B, η) settings; "
+        f"minimal case: ||A||={case['norm_A']:.2f} >= 1 yet rho(A+B)="
+        f"{case['rho_diagonal']:.3f} < 1 (K={case['K']:.2f}), iterate -> "
+        f"{case['iterate_norm_after_4000']:.1e}"
+    )
+    return Finding(
+        verdict=Verdict.REFUTED if refuted else Verdict.HOLDS,
+        summary=summary,
+        residual=float(case["norm_A"]),
+        bound=1.0,
+        instances=count + 1,
+        counterexample=Counterexample(
+            instance=case,
+            claimed="A PSD; ||A||>=1 => divergence",
+            actual="A = diag(-1.4, 0.2); converges",
+            message=summary,
+        )
+        if refuted
+        else None,
+        details={"negative_A_settings": negative, "settings": count, "case": case},
+    )
+
+
+def _theorem_probe(instance: dict[str, object], *, corrected: bool) -> Counterexample | None:
+    ntk = np.asarray(instance["ntk"])
+    eta, batch = float(instance["learning_rate"]), int(instance["batch_size"])  # type: ignore[arg-type]
+    norm = noise_kernel_norm(ntk, eta, batch)
+    if abs(norm.diagonal_spectral_radius - 1) < BOUNDARY or abs(norm.value - 1) < BOUNDARY:
+        return None
+    stable = norm.diagonal_spectral_radius < 1
+    guard = norm.deterministic_max if corrected else norm.deterministic_norm
+    predicted = guard < 1 and norm.value < 1
+    extra = corrected and abs(norm.diagonal_spectral_radius - norm.diagonal_max) > 1e-9
+    if stable != predicted or norm.value < -1e-12 or extra:
+        return Counterexample(
+            instance={"ntk": ntk.tolist(), "eta": eta, "B": batch},
+            claimed=f"stable={predicted}",
+            actual=f"stable={stable}",
+            message=(
+                f"rho(A+B)={norm.diagonal_spectral_radius:.4f}, ||A||="
+                f"{norm.deterministic_norm:.3f}, lambda_max(A)={norm.deterministic_max:.3f},"
+                f" K={norm.value:.4f}"
+            ),
+        )
+    return None
+
+
+theorem_search = CATALOG.add_search(
+    K_THEOREM,
+    PropertySearch(
+        name="theorem_2_1_on_sgd_matrices",
+        description="hypothesis over SGD problems: rho(A+B) < 1 iff ||A||_op < 1 and K < 1",
+        strategy=sgd_problem_strategy,
+        probe=lambda instance: _theorem_probe(instance, corrected=False),
+    ),
+)
+
+corrected_search = CATALOG.add_search(
+    K_THEOREM_CORRECTED,
+    PropertySearch(
+        name="corrected_theorem_on_sgd_matrices",
+        description="hypothesis over SGD problems: rho(A+B) = lambda_max(A+B), and rho < 1 iff "
+        "lambda_max(A) < 1 and K < 1",
+        strategy=sgd_problem_strategy,
+        probe=lambda instance: _theorem_probe(instance, corrected=True),
+    ),
+)
+
+
+@CATALOG.check(
+    K_THEOREM_CORRECTED,
+    kind=CheckKind.SYMBOLIC,
+    description=(
+        "Sylvester congruence: I-A-B = (I-A)^{1/2}(I-M)(I-A)^{1/2}; D_mm >= (1-eta lambda)^2 since "
+        "(beta~ + (1-beta~)/D)/beta = 1, so Lambda(A+B)Lambda^-1 is entrywise >= 0"
+    ),
+)
+def corrected_symbolic(context: CheckContext) -> Finding:
+    """The two facts the corrected statement rests on, exactly."""
+    import sympy
+
+    from theorylab.proofs.steps import equality_step
+
+    size, batch = sympy.symbols("D B", positive=True)
+    beta, tilde = batch / size, (batch - 1) / (size - 1)
+    steps = [
+        equality_step(
+            "diagonal of the restriction at C_mm = 1/D",
+            "Eq. 32",
+            r"(\tilde\beta + (1-\tilde\beta)/D)/\beta = 1",
+            (tilde + (1 - tilde) / size) / beta,
+            sympy.Integer(1),
+            method="cancel",
+        )
+    ]
+    root = sympy.diag(*sympy.symbols("g_0:2", positive=True))
+    noise = sympy.Matrix(2, 2, lambda i, j: sympy.Symbol(f"b_{min(i, j)}{max(i, j)}"))
+    scaled = root.inv() * noise * root.inv()
+    steps.append(
+        equality_step(
+            "congruence",
+            "Thm 2.1 (corrected)",
+            r"(I-A) - B = (I-A)^{1/2}(I - (I-A)^{-1/2}B(I-A)^{-1/2})(I-A)^{1/2}",
+            root * root - noise,
+            root * (sympy.eye(2) - scaled) * root,
+            method="cancel",
+        )
+    )
+    return judge_derivation(steps, cases=1)
+
+
+@CATALOG.check(
+    K_THEOREM_CORRECTED,
+    kind=CheckKind.EXACT,
+    description="SGD A, B over flat/dispersed/localized NTKs, every B, eta to the EOS",
+)
+def corrected_exact(context: CheckContext) -> Finding:
+    """rho(A+B) = lambda_max(A+B) and the corrected iff, on SGD's own matrices."""
+    rng = context.rng()
+    failures, count, witness = 0, 0, {}
+    for kind in ("flat", "dispersed", "localized"):
+        for size in (3, 6, 12):
+            ntk = ntk_setting(kind, size, size + 2, rng)
+            for batch in range(1, size + 1, max(1, size // 4)):
+                for fraction in np.linspace(0.05, 0.99, 8):
+                    eta = 2 * fraction / float(np.linalg.eigvalsh(ntk)[-1])
+                    found = _theorem_probe(
+                        {"ntk": ntk, "learning_rate": eta, "batch_size": batch}, corrected=True
+                    )
+                    count += 1
+                    if found is not None:
+                        failures += 1
+                        witness = found.instance
+    return exact_finding(
+        float(failures),
+        0.0,
+        "corrected Theorem 2.1 on SGD's A, B",
+        instances=count,
+        worst_case=witness,
+    )
+
+
+@CATALOG.check(
+    K_FULL_BATCH,
+    kind=CheckKind.EXACT,
+    description=(
+        "B = D over flat/dispersed/localized/Hadamard NTKs: K = 0 and max λ(A+B) = (1-ηλ_min)^2"
+    ),
+)
+def full_batch(context: CheckContext) -> Finding:
+    """K vanishes exactly; A + B = (I - ηΛ)^2 (Sec. 2.3)."""
+    rng = context.rng()
+    worst, count = 0.0, 0
+    ntks = [
+        ntk_setting(kind, size, size + 3, rng)
+        for kind in ("flat", "dispersed", "localized")
+        for size in (2, 5, 9)
+    ] + [hadamard_ntk([0.5, 0.2, 0.1, 0.05])]
+    for ntk in ntks:
+        for fraction in (0.1, 0.5, 0.95):
+            lam = np.linalg.eigvalsh(ntk)
+            eta = 2 * fraction / float(lam[-1])
+            norm = noise_kernel_norm(ntk, eta, ntk.shape[0])
+            expected = float(np.max((1 - eta * lam) ** 2))
+            worst = max(worst, abs(norm.value), abs(norm.diagonal_max - expected))
+            count += 1
+    return exact_finding(worst, 1e-14, "K at beta = 1", instances=count)

@@ -1,0 +1,456 @@
+r"""SGD noise vs curvature through activity-weight duality (paper 001, Sec. 3-5, App. E).
+
+Conventions (paper 001): per-sample Hessians :math:`H_s` with eigenpairs
+:math:`(\lambda^s_k, v^s_k)`; the Hessian :math:`H = \mathbb{E}_s H_s` with eigenpairs
+:math:`(\lambda_i, u_i)` sorted by descending eigenvalue; the AWD noise covariance
+:math:`C = (\sigma_w^2/b)\,\mathbb{E}_s[H_s^2]` (Theorem 3.4, Eq. 13-15); diagonals
+:math:`H_{ii} = u_i^\top H u_i`, :math:`C_{ii} = u_i^\top C u_i` (Eq. 16-17). A power law
+:math:`C_{ii}\propto H_{ii}^\alpha` is fitted by ordinary least squares of
+:math:`\ln C_{ii}` on :math:`\ln H_{ii}` over a window of top directions (Sec. 4, Eq. 18).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from theorylab.arrays import as_array, as_matrix, as_symmetric, as_vector, check_positive
+from theorylab.errors import NotSymmetricError, ParameterError, ShapeError
+
+__all__ = [
+    "EigenbasisDiagonals",
+    "ElementwiseBounds",
+    "PSDReport",
+    "PowerLawFit",
+    "as_per_sample_hessians",
+    "awd_noise_covariance",
+    "eigenbasis_diagonals",
+    "elementwise_alpha_bounds",
+    "empirical_noise_covariance",
+    "fit_power_law",
+    "local_spectral_moments",
+    "minimal_awd_perturbation",
+    "per_sample_psd_report",
+    "window_slope_bounds",
+]
+
+EPS = float(np.finfo(np.float64).eps)
+
+
+def minimal_awd_perturbation(weight: Any, activity: Any, activity_delta: Any) -> np.ndarray:
+    r"""Minimal-norm weight change dual to an activity change (Def. 3.1, Lemma 3.2, Eq. 54).
+
+    Solves :math:`\min\|\Delta W\|_F` s.t. :math:`(W+\Delta W)a = W(a+\Delta a)`; the unique
+    solution is :math:`\Delta W = (W\Delta a)\,a^\top/\|a\|^2`.
+
+    Parameters
+    ----------
+    weight : array, shape (m, n)
+        :math:`W` of the fully connected layer :math:`z = Wa`.
+    activity, activity_delta : array, shape (n,)
+        :math:`a` and :math:`\Delta a` (partner sample minus this one, Sec. 3.1).
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\Delta W`, shape ``(m, n)``.
+
+    Raises
+    ------
+    ShapeError
+        If the sizes do not match.
+    ParameterError
+        If :math:`a = 0` (the constraint has no solution unless :math:`W\Delta a = 0`).
+
+    Examples
+    --------
+    >>> minimal_awd_perturbation([[1.0, 2.0]], [1.0, 0.0], [0.0, 1.0])
+    array([[2., 0.]])
+    """
+    weight_matrix = as_matrix(weight, "weight")
+    a = as_vector(activity, "activity", length=weight_matrix.shape[1])
+    delta = as_vector(activity_delta, "activity_delta", length=weight_matrix.shape[1])
+    norm_squared = float(a @ a)
+    if norm_squared == 0.0:
+        raise ParameterError("activity must be nonzero: (W + dW) 0 = W da has no minimal solution")
+    return np.outer(weight_matrix @ delta, a) / norm_squared
+
+
+def as_per_sample_hessians(value: Any, name: str = "per_sample_hessians") -> np.ndarray:
+    r"""Validate a stack ``(n, p, p)`` of symmetric matrices (finite, float64, symmetrised).
+
+    Symmetry is judged against the round-off of the whole stack,
+    :math:`\max_s|H_s - H_s^\top| \le 64\,p\,\epsilon\max_s|H_s|` (autograd Hessians of
+    slices with small entries carry the round-off of the stack's scale).
+
+    Raises
+    ------
+    ShapeError, NonFiniteError, NotSymmetricError
+        On a wrong shape, NaN/inf entries or a non-symmetric slice.
+    """
+    stack = as_array(value, name)
+    if stack.ndim != 3 or stack.shape[1] != stack.shape[2] or 0 in stack.shape:
+        raise ShapeError(f"{name} must have shape (n, p, p) with n, p >= 1, got {stack.shape}")
+    asymmetry = np.max(np.abs(stack - stack.transpose(0, 2, 1)), axis=(1, 2))
+    tolerance = 64.0 * stack.shape[1] * EPS * float(np.max(np.abs(stack)))
+    if np.any(asymmetry > tolerance):
+        index = int(np.argmax(asymmetry))
+        raise NotSymmetricError(
+            f"{name}[{index}] must be symmetric: max |A - A^T| = "
+            f"{asymmetry[index]:.3g} exceeds tolerance {tolerance:.3g}"
+        )
+    return 0.5 * (stack + stack.transpose(0, 2, 1))
+
+
+def _batch_size(batch_size: Any) -> int:
+    if (
+        isinstance(batch_size, bool)
+        or not float(check_positive(batch_size, "batch_size")).is_integer()
+    ):
+        raise ParameterError(f"batch_size must be a positive integer, got {batch_size!r}")
+    return int(batch_size)
+
+
+def awd_noise_covariance(
+    per_sample_hessians: Any, weight_variance: float = 1.0, batch_size: int = 1
+) -> np.ndarray:
+    r"""AWD noise covariance :math:`C = \frac{\sigma_w^2}{b}\mathbb{E}_s[H_s^2]` (Thm 3.4, Eq. 13).
+
+    Parameters
+    ----------
+    per_sample_hessians : array, shape (n, p, p)
+        Symmetric :math:`H_s` (any signature; PSD is not required here).
+    weight_variance : float
+        :math:`\sigma_w^2 > 0`, the isotropic variance of the AWD weight perturbation (Eq. 14).
+    batch_size : int
+        :math:`b \ge 1`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(p, p)`` PSD matrix.
+
+    Raises
+    ------
+    ShapeError, NonFiniteError, NotSymmetricError, ParameterError
+        On bad shapes, NaN, non-symmetric slices, non-positive variance or batch size.
+
+    Examples
+    --------
+    >>> awd_noise_covariance([[[2.0]], [[4.0]]], weight_variance=0.5, batch_size=2)
+    array([[2.5]])
+    """
+    stack = as_per_sample_hessians(per_sample_hessians)
+    variance = check_positive(weight_variance, "weight_variance")
+    size = _batch_size(batch_size)
+    second_moment = np.einsum("sij,sjk->ik", stack, stack) / stack.shape[0]
+    return variance / size * 0.5 * (second_moment + second_moment.T)
+
+
+def empirical_noise_covariance(per_sample_gradients: Any, batch_size: int = 1) -> np.ndarray:
+    r"""Minibatch gradient noise :math:`\frac1b[\mathbb{E}g_ig_i^\top - \bar g\bar g^\top]` (Eq. 2).
+
+    Sampling with replacement; ``per_sample_gradients`` has shape ``(n, p)``.
+
+    Examples
+    --------
+    >>> empirical_noise_covariance([[1.0], [-1.0]], batch_size=2)
+    array([[0.5]])
+    """
+    gradients = as_matrix(per_sample_gradients, "per_sample_gradients")
+    size = _batch_size(batch_size)
+    centred = gradients - gradients.mean(axis=0)
+    return centred.T @ centred / (gradients.shape[0] * size)
+
+
+@dataclass(frozen=True)
+class EigenbasisDiagonals:
+    r"""Diagonals of :math:`H` and :math:`C` in the eigenbasis of :math:`H` (Eq. 16-17).
+
+    Unpacks as ``h_diag, c_diag``. ``residual`` is :math:`\max|HU - U\Lambda|`.
+    """
+
+    h_diag: np.ndarray
+    c_diag: np.ndarray
+    basis: np.ndarray
+    covariance_in_basis: np.ndarray
+    residual: float
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        """Yield ``h_diag`` then ``c_diag``."""
+        return iter((self.h_diag, self.c_diag))
+
+
+def eigenbasis_diagonals(hessian: Any, covariance: Any) -> EigenbasisDiagonals:
+    r"""Project :math:`C` onto the eigenbasis of :math:`H`: :math:`C_{ij} = u_i^\top C u_j`.
+
+    Eigenvalues are sorted in descending order, so ``h_diag`` are the eigenvalues of
+    :math:`H` (Sec. 2.2, E.2.2).
+
+    Examples
+    --------
+    >>> h, c = eigenbasis_diagonals([[1.0, 0.0], [0.0, 3.0]], [[2.0, 0.0], [0.0, 5.0]])
+    >>> h.tolist(), c.tolist()
+    ([3.0, 1.0], [5.0, 2.0])
+    """
+    hessian_matrix = as_symmetric(hessian, "hessian")
+    covariance_matrix = as_symmetric(covariance, "covariance", size=hessian_matrix.shape[0])
+    values, vectors = np.linalg.eigh(hessian_matrix)
+    order = np.argsort(values)[::-1]
+    values, vectors = values[order], vectors[:, order]
+    projected = vectors.T @ covariance_matrix @ vectors
+    residual = float(np.max(np.abs(hessian_matrix @ vectors - vectors * values)))
+    return EigenbasisDiagonals(values, np.diag(projected).copy(), vectors, projected, residual)
+
+
+def local_spectral_moments(
+    per_sample_hessians: Any, basis: Any, weight_variance: float = 1.0, batch_size: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Eq. 15-16 through per-sample eigendecompositions, in the columns ``u_i`` of ``basis``.
+
+    :math:`H_{ij} = \mathbb{E}_s\sum_k\lambda^s_k(u_i\cdot v^s_k)(u_j\cdot v^s_k)` and
+    :math:`C_{ij} = \frac{\sigma_w^2}{b}\mathbb{E}_s\sum_k(\lambda^s_k)^2(u_i\cdot v^s_k)
+    (u_j\cdot v^s_k)`. An independent computation path for Theorem 3.4 (Eq. 65-71).
+
+    Examples
+    --------
+    >>> h, c = local_spectral_moments([[[2.0]]], [[1.0]])
+    >>> float(h[0, 0]), float(c[0, 0])
+    (2.0, 4.0)
+    """
+    stack = as_per_sample_hessians(per_sample_hessians)
+    frame = as_matrix(basis, "basis", rows=stack.shape[1])
+    variance = check_positive(weight_variance, "weight_variance")
+    size = _batch_size(batch_size)
+    values, vectors = np.linalg.eigh(stack)
+    overlaps = np.einsum("pi,spk->sik", frame, vectors)  # (u_i . v_k^s)
+    first = np.einsum("sk,sik,sjk->ij", values, overlaps, overlaps) / stack.shape[0]
+    second = np.einsum("sk,sik,sjk->ij", values**2, overlaps, overlaps) / stack.shape[0]
+    return first, variance / size * second
+
+
+@dataclass(frozen=True)
+class PSDReport:
+    """Which per-sample Hessians are not PSD: count, most negative eigenvalue, tolerance."""
+
+    samples: int
+    not_psd: int
+    most_negative: float
+    tolerance: float
+    lambda_max: float
+
+    @property
+    def all_psd(self) -> bool:
+        """Whether every slice is PSD within ``tolerance`` (Theorem 5.1's assumption)."""
+        return self.not_psd == 0
+
+
+def per_sample_psd_report(per_sample_hessians: Any) -> PSDReport:
+    r"""Count per-sample Hessians with an eigenvalue below :math:`-64\,p\,\epsilon\max_s|H_s|`.
+
+    ``lambda_max`` is :math:`\max_{s,k}\lambda^s_k` (Theorem 5.1's uniform bound).
+
+    Examples
+    --------
+    >>> per_sample_psd_report([[[1.0]], [[-2.0]]]).not_psd
+    1
+    """
+    stack = as_per_sample_hessians(per_sample_hessians)
+    values = np.linalg.eigvalsh(stack)
+    tolerance = 64.0 * stack.shape[1] * EPS * float(np.max(np.abs(stack)))
+    negative = values[:, 0] < -tolerance
+    return PSDReport(
+        samples=stack.shape[0],
+        not_psd=int(np.count_nonzero(negative)),
+        most_negative=float(np.min(values[:, 0])),
+        tolerance=tolerance,
+        lambda_max=float(np.max(values)),
+    )
+
+
+@dataclass(frozen=True)
+class ElementwiseBounds:
+    r"""Theorem 5.1 (1), Eq. 19: :math:`H_{ii}^2\le C_{ii}\le\lambda_{\max}H_{ii}`, no prefactor.
+
+    ``lower_gap = C_ii - H_ii^2`` and ``upper_gap = lambda_max H_ii - C_ii`` (both >= 0 when the
+    bounds hold); ``tolerance`` is the float64 round-off allowance per entry.
+    """
+
+    h_diag: np.ndarray
+    c_diag: np.ndarray
+    lambda_max: float
+    lower_gap: np.ndarray
+    upper_gap: np.ndarray
+    tolerance: np.ndarray
+    psd: PSDReport
+
+    @property
+    def lower_holds(self) -> bool:
+        r""":math:`H_{ii}^2 \le C_{ii}` for every direction (within round-off)."""
+        return bool(np.all(self.lower_gap >= -self.tolerance))
+
+    @property
+    def upper_holds(self) -> bool:
+        r""":math:`C_{ii} \le \lambda_{\max} H_{ii}` for every direction (within round-off)."""
+        return bool(np.all(self.upper_gap >= -self.tolerance))
+
+
+def elementwise_alpha_bounds(per_sample_hessians: Any) -> ElementwiseBounds:
+    r"""Both sides of Eq. 19 for :math:`C = \mathbb{E}_s H_s^2`, :math:`H = \mathbb{E}_s H_s`.
+
+    No PSD requirement: the result reports (``psd``) whether Theorem 5.1's assumption holds,
+    and the gaps say whether its conclusion holds anyway.
+
+    Examples
+    --------
+    >>> bounds = elementwise_alpha_bounds([[[1.0]], [[3.0]]])
+    >>> bounds.h_diag.tolist(), bounds.c_diag.tolist(), bounds.lambda_max
+    ([2.0], [5.0], 3.0)
+    """
+    stack = as_per_sample_hessians(per_sample_hessians)
+    hessian = stack.mean(axis=0)
+    diagonals = eigenbasis_diagonals(hessian, awd_noise_covariance(stack))
+    psd = per_sample_psd_report(stack)
+    scale = float(np.max(np.abs(stack))) ** 2
+    tolerance = np.full(diagonals.h_diag.shape, 64.0 * stack.shape[1] ** 2 * EPS * scale)
+    return ElementwiseBounds(
+        h_diag=diagonals.h_diag,
+        c_diag=diagonals.c_diag,
+        lambda_max=psd.lambda_max,
+        lower_gap=diagonals.c_diag - diagonals.h_diag**2,
+        upper_gap=psd.lambda_max * diagonals.h_diag - diagonals.c_diag,
+        tolerance=tolerance,
+        psd=psd,
+    )
+
+
+def window_slope_bounds(log_h: Any, log_lambda_max: float) -> tuple[float, float]:
+    r"""Sharp range of the OLS slope allowed by Eq. 19 on a window (corrected Theorem 5.1 (2)).
+
+    With :math:`x_i = \ln H_{ii}` and :math:`y_i = x_i + t_i`, Eq. 19 reads
+    :math:`x_i \le t_i \le L = \ln\lambda_{\max}`. The OLS slope is
+    :math:`\hat\alpha = 1 + \sum_i (x_i-\bar x)t_i/S_{xx}`, linear in :math:`t`, so over the
+    box its extremes sit at vertices:
+
+    .. math:: \hat\alpha_{\max} = 1 + \frac{\sum_{x_i>\bar x}(x_i-\bar x)L
+              + \sum_{x_i<\bar x}(x_i-\bar x)x_i}{S_{xx}},\quad
+              \hat\alpha_{\min} = 1 + \frac{\sum_{x_i>\bar x}(x_i-\bar x)x_i
+              + \sum_{x_i<\bar x}(x_i-\bar x)L}{S_{xx}}.
+
+    Both contain [1, 2] and equal it only in degenerate windows.
+
+    Examples
+    --------
+    >>> low, high = window_slope_bounds([np.log(0.01), np.log(0.1)], 0.0)
+    >>> abs(round(low, 12)), round(high, 12)
+    (0.0, 3.0)
+    """
+    x = as_vector(log_h, "log_h")
+    ceiling = float(log_lambda_max)
+    if np.any(x > ceiling + 1e-12 * max(1.0, abs(ceiling))):
+        raise ParameterError("every ln H_ii must be <= ln lambda_max (H_ii <= lambda_max)")
+    centred = x - x.mean()
+    spread = float(centred @ centred)
+    if x.size < 2 or spread == 0.0:
+        raise ParameterError("the window needs at least two distinct H_ii values")
+    above, below = centred > 0, centred < 0
+    high = (np.sum(centred[above]) * ceiling + centred[below] @ x[below]) / spread
+    low = (centred[above] @ x[above] + np.sum(centred[below]) * ceiling) / spread
+    return 1.0 + float(low), 1.0 + float(high)
+
+
+@dataclass(frozen=True)
+class PowerLawFit:
+    r"""OLS fit :math:`\ln C_{ii} = \alpha\ln H_{ii} + \text{intercept}` on a window (Eq. 18).
+
+    ``ci`` is the two-sided t confidence interval of :math:`\alpha` at ``confidence``
+    (infinite with two points); ``window`` is :math:`(\min H_{ii}, \max H_{ii})` of the points
+    used; ``implied_bounds`` the sharp slope range Eq. 19 allows on that window
+    (:func:`window_slope_bounds`), ``None`` without :math:`\lambda_{\max}`.
+    """
+
+    alpha: float
+    intercept: float
+    r2: float
+    stderr: float
+    ci: tuple[float, float]
+    confidence: float
+    window: tuple[float, float]
+    points: int
+    implied_bounds: tuple[float, float] | None
+
+
+def fit_power_law(
+    h_diag: Any,
+    c_diag: Any,
+    *,
+    top: int | None = None,
+    lambda_max: float | None = None,
+    confidence: float = 0.95,
+) -> PowerLawFit:
+    r"""Fit :math:`C_{ii} \propto H_{ii}^\alpha` over the ``top`` largest :math:`H_{ii}` (Sec. 4).
+
+    Only directions with :math:`H_{ii}` and :math:`C_{ii}` above round-off
+    (:math:`64\,p\,\epsilon` times their largest magnitude) among the ``top`` largest
+    :math:`H_{ii}` enter (logs of null directions are noise); at least two distinct
+    :math:`H_{ii}` are needed.
+
+    Raises
+    ------
+    ShapeError
+        If the two diagonals differ in length.
+    ParameterError
+        If fewer than two usable points remain, or ``top``/``confidence`` are out of range.
+
+    Examples
+    --------
+    >>> fit = fit_power_law([1.0, 2.0, 4.0], [3.0, 12.0, 48.0])
+    >>> round(fit.alpha, 12), round(float(np.exp(fit.intercept)), 12), round(fit.r2, 12)
+    (2.0, 3.0, 1.0)
+    """
+    h = as_vector(h_diag, "h_diag")
+    c = as_vector(c_diag, "c_diag", length=h.size)
+    if not 0.0 < float(confidence) < 1.0:
+        raise ParameterError(f"confidence must lie in (0, 1), got {confidence!r}")
+    order = np.argsort(h)[::-1]
+    if top is not None:
+        if isinstance(top, bool) or int(top) != top or top < 2:
+            raise ParameterError(f"top must be an integer >= 2, got {top!r}")
+        order = order[: int(top)]
+    floor_h = 64.0 * h.size * EPS * float(np.max(np.abs(h)))
+    floor_c = 64.0 * h.size * EPS * float(np.max(np.abs(c)))
+    keep = order[(h[order] > floor_h) & (c[order] > floor_c)]
+    x, y = np.log(h[keep]), np.log(c[keep])
+    if keep.size < 2 or np.ptp(x) == 0.0:
+        raise ParameterError("need at least two directions with distinct H_ii > 0 and C_ii > 0")
+    centred = x - x.mean()
+    spread = float(centred @ centred)
+    alpha = float(centred @ (y - y.mean()) / spread)
+    intercept = float(y.mean() - alpha * x.mean())
+    residuals = y - (alpha * x + intercept)
+    total = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - float(residuals @ residuals) / total if total > 0 else 1.0
+    dof = keep.size - 2
+    if dof > 0:
+        stderr = float(np.sqrt(residuals @ residuals / dof / spread))
+        half = float(stats.t.ppf(0.5 + confidence / 2.0, dof)) * stderr
+    else:
+        stderr, half = float("inf"), float("inf")
+    implied = None
+    if lambda_max is not None:
+        implied = window_slope_bounds(x, float(np.log(check_positive(lambda_max, "lambda_max"))))
+    return PowerLawFit(
+        alpha=alpha,
+        intercept=intercept,
+        r2=r2,
+        stderr=stderr,
+        ci=(alpha - half, alpha + half),
+        confidence=float(confidence),
+        window=(float(np.min(h[keep])), float(np.max(h[keep]))),
+        points=int(keep.size),
+        implied_bounds=implied,
+    )

@@ -19,7 +19,7 @@ from theorylab.claims.awd.alpha_bounds import (
 )
 from theorylab.claims.awd.minimal_duality import duality_search
 from theorylab.claims.awd.paper import single_threaded
-from theorylab.falsify import search
+from theorylab.falsify import hypothesis_test, search
 from theorylab.solvers.awd import (
     awd_noise_covariance,
     eigenbasis_diagonals,
@@ -29,11 +29,7 @@ from theorylab.solvers.awd import (
 from theorylab.spec import Verdict
 from theorylab.strategies import per_sample_hessian_stacks
 
-
-@given(duality_search.strategy())
-def test_minimal_duality_exact(instance):
-    counterexample = duality_search.probe(instance)
-    assert counterexample is None, counterexample.message
+test_minimal_duality_exact = hypothesis_test(duality_search)
 
 
 @given(duality_search.strategy(), st.floats(-4, 4, allow_nan=False))
@@ -48,22 +44,9 @@ def test_minimal_duality_is_linear_in_activity_delta(instance, scale):
     )
 
 
-@given(elementwise_search.strategy())
-def test_elementwise_bounds_hold_on_psd_stacks(stack):
-    counterexample = elementwise_search.probe(stack)
-    assert counterexample is None, counterexample.message
-
-
-@given(lower_bound_search.strategy())
-def test_lower_bound_needs_no_psd(stack):
-    counterexample = lower_bound_search.probe(stack)
-    assert counterexample is None, counterexample.message
-
-
-@given(window_search.strategy())
-def test_fitted_exponent_within_window_bounds(stack):
-    counterexample = window_search.probe(stack)
-    assert counterexample is None, counterexample.message
+test_elementwise_bounds_hold_on_psd_stacks = hypothesis_test(elementwise_search)
+test_lower_bound_needs_no_psd = hypothesis_test(lower_bound_search)
+test_fitted_exponent_within_window_bounds = hypothesis_test(window_search)
 
 
 @given(per_sample_hessian_stacks(psd=False))

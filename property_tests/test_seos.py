@@ -12,7 +12,7 @@ from theorylab.claims.seos.approximations import corrected_search as ordering_co
 from theorylab.claims.seos.approximations import ordering_search
 from theorylab.claims.seos.k_theorem import corrected_search as theorem_corrected
 from theorylab.claims.seos.moments import batch_moment_search, operator_search
-from theorylab.falsify import search
+from theorylab.falsify import hypothesis_test, search
 from theorylab.solvers.noise_kernel import noise_kernel_norm
 from theorylab.solvers.noise_kernel_second_moment import (
     noise_kernel_norm_full,
@@ -20,29 +20,10 @@ from theorylab.solvers.noise_kernel_second_moment import (
 )
 from theorylab.strategies import sgd_noise_problems
 
-
-@given(batch_moment_search.strategy())
-def test_selection_moment_matches_enumeration(instance):
-    found = batch_moment_search.probe(instance)
-    assert found is None, found.message
-
-
-@given(operator_search.strategy())
-def test_eq26_operator_matches_enumeration(instance):
-    found = operator_search.probe(instance)
-    assert found is None, found.message
-
-
-@given(theorem_corrected.strategy())
-def test_corrected_theorem_2_1_on_sgd_matrices(instance):
-    found = theorem_corrected.probe(instance)
-    assert found is None, found.message
-
-
-@given(ordering_corrected.strategy())
-def test_corrected_ordering(instance):
-    found = ordering_corrected.probe(instance)
-    assert found is None, found.message
+test_selection_moment_matches_enumeration = hypothesis_test(batch_moment_search)
+test_eq26_operator_matches_enumeration = hypothesis_test(operator_search)
+test_corrected_theorem_2_1_on_sgd_matrices = hypothesis_test(theorem_corrected)
+test_corrected_ordering = hypothesis_test(ordering_corrected)
 
 
 @given(sgd_noise_problems(max_size=4))

@@ -19,30 +19,13 @@ from theorylab.claims.softrank.properties import (
     rank2_monotone_search,
     soft_rank_monotone_concave_search,
 )
-from theorylab.falsify import search
+from theorylab.falsify import hypothesis_test, search
 from theorylab.solvers.soft_rank import soft_rank, soft_rank_squared
 from theorylab.strategies import psd_matrices, softrank_regularizers
 
-
-def _holds(property_search):
-    @given(property_search.strategy())
-    def run(instance):
-        counterexample = property_search.probe(instance)
-        assert counterexample is None, counterexample.message
-
-    run()
-
-
-def test_soft_rank_monotone_and_concave():
-    _holds(soft_rank_monotone_concave_search)
-
-
-def test_rank2_monotone():
-    _holds(rank2_monotone_search)
-
-
-def test_rank2_concave_above_half():
-    _holds(rank2_concave_above_half_search)
+test_soft_rank_monotone_and_concave = hypothesis_test(soft_rank_monotone_concave_search)
+test_rank2_monotone = hypothesis_test(rank2_monotone_search)
+test_rank2_concave_above_half = hypothesis_test(rank2_concave_above_half_search)
 
 
 def test_rank2_concavity_is_refuted_with_minimal_counterexample():
@@ -52,24 +35,11 @@ def test_rank2_concavity_is_refuted_with_minimal_counterexample():
     assert np.asarray(instance["A"]).shape == (1, 1)  # shrinks to the 1×1 case
 
 
-def test_prop41_prop42_inequalities():
-    _holds(prop41_search)
-
-
-def test_information_equality():
-    _holds(information_equality_search)
-
-
-def test_prop53_bounds_with_h_equal_f():
-    _holds(prop53_search)
-
-
-def test_prop54_ratio_bound():
-    _holds(prop54_search)
-
-
-def test_block_diagonal_truncation():
-    _holds(block_diagonal_search)
+test_prop41_prop42_inequalities = hypothesis_test(prop41_search)
+test_information_equality = hypothesis_test(information_equality_search)
+test_prop53_bounds_with_h_equal_f = hypothesis_test(prop53_search)
+test_prop54_ratio_bound = hypothesis_test(prop54_search)
+test_block_diagonal_truncation = hypothesis_test(block_diagonal_search)
 
 
 @given(psd_matrices(max_size=5), st.integers(-6, 6))

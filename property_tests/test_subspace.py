@@ -20,46 +20,17 @@ from theorylab.claims.subspace.spectral import (
     lemma5_search,
     spectral_search,
 )
-from theorylab.falsify import search
+from theorylab.falsify import hypothesis_test, search
 from theorylab.solvers import gaussian_moment_criterion
 from theorylab.strategies import quadratic_probe_instances
 
-
-def _holds(property_search):
-    @given(property_search.strategy())
-    def run(instance):
-        counterexample = property_search.probe(instance)
-        assert counterexample is None, counterexample.message
-
-    run()
-
-
-def test_increment_identity_search():
-    _holds(increment_search)
-
-
-def test_reduction_search():
-    _holds(reduction_search)
-
-
-def test_gaussian_moment_search():
-    _holds(gaussian_moment_search)
-
-
-def test_rate_search():
-    _holds(rate_search)
-
-
-def test_spectral_form_search():
-    _holds(spectral_search)
-
-
-def test_lemma5_search():
-    _holds(lemma5_search)
-
-
-def test_corrected_extremality_search():
-    _holds(corrected_search)
+test_increment_identity_search = hypothesis_test(increment_search)
+test_reduction_search = hypothesis_test(reduction_search)
+test_gaussian_moment_search = hypothesis_test(gaussian_moment_search)
+test_rate_search = hypothesis_test(rate_search)
+test_spectral_form_search = hypothesis_test(spectral_search)
+test_lemma5_search = hypothesis_test(lemma5_search)
+test_corrected_extremality_search = hypothesis_test(corrected_search)
 
 
 def test_proposition3_counterexample_is_minimal():

@@ -10,14 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from theorylab.claims.tpv.label_noise import label_noise_search
+from theorylab.falsify import hypothesis_test
 from theorylab.solvers import label_noise_tpv
 from theorylab.strategies import jacobian_pairs
 
-
-@given(label_noise_search.strategy())
-def test_label_noise_closed_form_matches_exact_rationals(instance):
-    counterexample = label_noise_search.probe(instance)
-    assert counterexample is None, counterexample.message
+test_label_noise_closed_form_matches_exact_rationals = hypothesis_test(label_noise_search)
 
 
 @given(jacobian_pairs(), st.floats(0.01, 10.0))

@@ -10,27 +10,14 @@ from hypothesis import strategies as st
 
 from theorylab.claims.tpv.label_noise_regimes import regime_search
 from theorylab.claims.tpv.linear_label_noise import design_search, harmonic_bound_search
+from theorylab.falsify import hypothesis_test
 from theorylab.solvers import label_noise_tpv
 from theorylab.solvers.linear_label_noise import gram_label_noise_tpv
 from theorylab.strategies import jacobian_pairs
 
-
-@given(design_search.strategy())
-def test_eq9_solver_matches_exact_rationals_or_rejects(design):
-    counterexample = design_search.probe(design)
-    assert counterexample is None, counterexample.message
-
-
-@given(harmonic_bound_search.strategy())
-def test_inverse_gram_trace_above_harmonic_bound(design):
-    counterexample = harmonic_bound_search.probe(design)
-    assert counterexample is None, counterexample.message
-
-
-@given(regime_search.strategy())
-def test_train_tpv_regimes_in_exact_rationals(instance):
-    counterexample = regime_search.probe(instance)
-    assert counterexample is None, counterexample.message
+test_eq9_solver_matches_exact_rationals_or_rejects = hypothesis_test(design_search)
+test_inverse_gram_trace_above_harmonic_bound = hypothesis_test(harmonic_bound_search)
+test_train_tpv_regimes_in_exact_rationals = hypothesis_test(regime_search)
 
 
 @given(jacobian_pairs(max_outputs=1), st.integers(-4, 4))

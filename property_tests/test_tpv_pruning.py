@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from theorylab.claims.tpv.jbr_pruning import corrected_search, literal_ranking_search
-from theorylab.falsify import search
+from theorylab.falsify import hypothesis_test, search
 from theorylab.solvers.pruning import group_directions, jbr_scores, jc_scores, pruning_tpv
 from theorylab.strategies import pruning_instances
 
@@ -26,10 +26,7 @@ def _directions(instance):
     return group_directions(instance["jacobian"], instance["weights"], groups), probabilities
 
 
-@given(corrected_search.strategy())
-def test_corrected_jc_form_is_the_tpv_term(instance):
-    counterexample = corrected_search.probe(instance)
-    assert counterexample is None, counterexample.message
+test_corrected_jc_form_is_the_tpv_term = hypothesis_test(corrected_search)
 
 
 def test_printed_eq16_search_finds_a_small_ranking_flip():

@@ -15,38 +15,15 @@ from theorylab.claims.tpv.sgd_lyapunov import (
     multiplicative_search,
 )
 from theorylab.claims.tpv.sgd_noise import enumeration_search
+from theorylab.falsify import hypothesis_test
 from theorylab.solvers.lyapunov import sgd_stationary_covariance
 from theorylab.strategies import psd_matrices
 
-
-@given(enumeration_search.strategy())
-def test_minibatch_closed_form_matches_enumeration(instance):
-    counterexample = enumeration_search.probe(instance)
-    assert counterexample is None, counterexample.message
-
-
-@given(gauss_newton_search.strategy())
-def test_gauss_newton_remainder_within_bound(instance):
-    counterexample = gauss_newton_search.probe(instance)
-    assert counterexample is None, counterexample.message
-
-
-@given(lyapunov_search.strategy())
-def test_lyapunov_solutions_and_trace_bounds(instance):
-    counterexample = lyapunov_search.probe(instance)
-    assert counterexample is None, counterexample.message
-
-
-@given(multiplicative_search.strategy())
-def test_multiplicative_noise_trace_identity(instance):
-    counterexample = multiplicative_search.probe(instance)
-    assert counterexample is None, counterexample.message
-
-
-@given(quantization_search.strategy())
-def test_quadratic_quantization_matches_quadrature(instance):
-    counterexample = quantization_search.probe(instance)
-    assert counterexample is None, counterexample.message
+test_minibatch_closed_form_matches_enumeration = hypothesis_test(enumeration_search)
+test_gauss_newton_remainder_within_bound = hypothesis_test(gauss_newton_search)
+test_lyapunov_solutions_and_trace_bounds = hypothesis_test(lyapunov_search)
+test_multiplicative_noise_trace_identity = hypothesis_test(multiplicative_search)
+test_quadratic_quantization_matches_quadrature = hypothesis_test(quantization_search)
 
 
 @given(psd_matrices(max_size=5), st.floats(1e-3, 1.99))

@@ -12,21 +12,13 @@ from theorylab.claims.tpv.trace_stability import (
     trace_inequality_search,
     trace_stability_corrected_search,
 )
+from theorylab.falsify import hypothesis_test
 from theorylab.solvers import trace_stability_gap
 from theorylab.solvers.trace_stability import effective_curvature_difference
 from theorylab.strategies import jacobian_pairs, psd_matrices
 
-
-@given(trace_inequality_search.strategy())
-def test_trace_inequality_exact_and_float(instance):
-    counterexample = trace_inequality_search.probe(instance)
-    assert counterexample is None, counterexample.message
-
-
-@given(trace_stability_corrected_search.strategy())
-def test_corrected_chain_holds(instance):
-    counterexample = trace_stability_corrected_search.probe(instance)
-    assert counterexample is None, counterexample.message
+test_trace_inequality_exact_and_float = hypothesis_test(trace_inequality_search)
+test_corrected_chain_holds = hypothesis_test(trace_stability_corrected_search)
 
 
 @given(jacobian_pairs(), psd_matrices(max_size=7))

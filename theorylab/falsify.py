@@ -4,6 +4,7 @@ A :class:`PropertySearch` pairs a strategy (over the whole domain the claim's as
 allow) with a probe that returns a :class:`~theorylab.spec.Counterexample` when an instance
 violates the claim. :func:`search` runs hypothesis and returns the *shrunk* counterexample:
 hypothesis replays the minimal failing example last, so the last failure recorded is it.
+:func:`hypothesis_test` turns a search into a pytest test under the active hypothesis profile.
 Hypothesis is imported lazily (it lives in the ``test`` extra).
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 from theorylab.registry import CheckContext, CheckFunction
 from theorylab.spec import Counterexample, Finding, Level, Verdict
 
-__all__ = ["PropertySearch", "SearchOutcome", "property_check", "search"]
+__all__ = ["PropertySearch", "SearchOutcome", "hypothesis_test", "property_check", "search"]
 
 EXAMPLES_PER_LEVEL = {Level.QUICK: 60, Level.FULL: 600}
 
@@ -108,3 +109,43 @@ def property_check(property_search: PropertySearch) -> CheckFunction:
 
     run.__name__ = property_search.name
     return run
+
+
+def hypothesis_test(property_search: PropertySearch) -> Callable[[], None]:
+    """A pytest test asserting that hypothesis finds no counterexample to a property search.
+
+    Parameters
+    ----------
+    property_search
+        The search whose ``strategy()`` the test draws instances from and whose ``probe`` must
+        return None on every instance.
+
+    Returns
+    -------
+    Callable[[], None]
+        A ``@given``-decorated test function; assign it to a module-level ``test_*`` name for
+        pytest to collect. No ``settings`` are applied, so the active hypothesis profile (e.g.
+        ``HYPOTHESIS_PROFILE=deep``) decides the example budget and the database. A
+        counterexample fails the test with an ``AssertionError`` carrying its message; an
+        exception raised by the probe propagates unchanged.
+
+    Examples
+    --------
+    >>> test_minimal_duality_exact = hypothesis_test(duality_search)  # doctest: +SKIP
+    """
+    from hypothesis import given
+
+    def probe(instance: Any) -> None:
+        counterexample = property_search.probe(instance)
+        if counterexample is not None:
+            raise AssertionError(f"{property_search.name}: {counterexample.message}")
+
+    probe.__name__ = probe.__qualname__ = "test_" + "".join(
+        char if char.isalnum() else "_" for char in property_search.name
+    )
+    probe.__doc__ = f"No counterexample to {property_search.name}: {property_search.description}"
+    # Every generated test shares this source, which hypothesis hashes into the database key
+    # and the derandomized seed; mix in the search's name so each test gets its own (the hook
+    # pytest.mark.parametrize uses).
+    probe._hypothesis_internal_add_digest = property_search.name.encode()  # type: ignore[attr-defined]
+    return given(property_search.strategy())(probe)

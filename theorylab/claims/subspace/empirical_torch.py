@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import time
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -25,9 +26,12 @@ __all__ = ["AGREEMENT_SIGMAS", "run_probe_experiment"]
 AGREEMENT_SIGMAS = (1e-4, 1e-3, 1e-2, 3e-2, 1e-1)
 
 QUICK = {"vocab_size": 4, "dim": 8, "layers": 1, "length": 3, "k": 128, "max_iterations": 150,
-         "subspace": 4, "probes": 8, "draws": 64, "samples": 4}
+         "subspace": 4, "probes": 8, "draws": 64, "samples": 4, "polish_iterations": 40,
+         "cg_iterations": 50}
 FULL = {"vocab_size": 6, "dim": 16, "layers": 2, "length": 5, "k": 512, "max_iterations": 300,
-        "subspace": 8, "probes": 32, "draws": 128, "samples": 6}
+        "subspace": 8, "probes": 32, "draws": 128, "samples": 6, "polish_iterations": 40,
+        "cg_iterations": 50}
+POLISH_TOLERANCE = 1e-8  # ‖∇F‖ ≤ 1e-8 (1 + |F|), F = L_k + decay/2 ‖θ‖², float64
 PROXY_DRAWS = 8
 POWER_TOLERANCE = 1e-2  # relative residual; pairs that hit max_iterations are flagged
 POWER_PAIRS = 2  # deflated power iteration (the paper's eigensolver), compared with Lanczos
@@ -127,6 +131,40 @@ def _deficit(before: Any, after: Any, theta: torch.Tensor, basis: torch.Tensor,
             "trace_square_stderr_note": "Tr A, Tr A² by Hutchinson"}
 
 
+def _decayed(objective: Any, decay: float) -> Any:
+    return lambda theta: objective(theta) + 0.5 * decay * theta.square().sum()
+
+
+def _paper_c(trained: Any, theta: torch.Tensor, basis: torch.Tensor, used: np.ndarray
+             ) -> dict[str, Any]:
+    r"""Paper's :math:`c_k = U_D^\top g^{(k+1)}(w_k^*)` and its identities at ``theta``.
+
+    Per-sample losses carry the common decay (:math:`\tilde\ell_i = \ell_i +
+    \frac\lambda2\|\theta\|^2`), so :math:`w_k^*` minimises :math:`F_k = L_k +
+    \frac\lambda2\|\theta\|^2` and :math:`g^{(k+1)} = \nabla F_{k+1}`. Exactly,
+    :math:`U^\top\nabla F_{k+1} - U^\top\nabla(L_{k+1}-L_k) = U^\top\nabla F_k` and
+    :math:`U^\top\nabla F_{k+1} - U^\top\tilde g_{k+1}/(k+1) = \frac{k}{k+1}U^\top\nabla F_k`:
+    both residuals vanish at a stationary point.
+    """
+    k, decay = trained.k, trained.decay
+    mean = (basis.T @ _flat_gradient(_decayed(trained.objective(k + 1), decay), theta))
+    single = _flat_gradient(_decayed(trained.objective(0, k), decay), theta) / (k + 1)
+    stationary = basis.T @ _flat_gradient(_decayed(trained.objective(k), decay), theta)
+    paper, sample = mean.cpu().numpy(), (basis.T @ single).cpu().numpy()
+    projected = stationary.cpu().numpy()
+    scale = float(np.linalg.norm(paper))
+    return {
+        "exact_identities_rounding": [  # hold at any point: only rounding may remain
+            float(np.linalg.norm(paper - used - projected)) / scale,
+            float(np.linalg.norm(paper - sample - k / (k + 1) * projected)) / scale],
+        "c_paper": paper.tolist(), "c_used": used.tolist(),
+        "residual_paper_vs_sample_over_k1": float(np.linalg.norm(
+            paper - sample)) / scale,
+        "residual_paper_vs_increment_gradient": float(np.linalg.norm(paper - used)) / scale,
+        "projected_stationarity": float(np.linalg.norm(projected)) / scale,
+    }
+
+
 def _increment_mc(before: Any, after: Any, theta: torch.Tensor, directions: torch.Tensor
                   ) -> tuple[float, float]:
     values = []
@@ -197,13 +235,16 @@ def run_probe_experiment(device: str, full: bool, seed: int) -> dict[str, Any]:
 
 def _experiment(device: str, full: bool, seed: int) -> dict[str, Any]:
     from theorylab.gpu import HessianOperator, lanczos_eigenpairs, power_iteration_eigenpairs
-    from theorylab.gpu.subspace_language_model import train_to_minimiser
+    from theorylab.gpu.subspace_language_model import polish_to_minimiser, train_to_minimiser
 
     config = FULL if full else QUICK
     trained = train_to_minimiser(
         vocab_size=config["vocab_size"], dim=config["dim"], layers=config["layers"],
         length=config["length"], k=config["k"], seed=seed, device=device,
         max_iterations=config["max_iterations"], spare=config["samples"])
+    trained, polish = polish_to_minimiser(
+        trained, tolerance=POLISH_TOLERANCE, max_iterations=config["polish_iterations"],
+        cg_iterations=config["cg_iterations"], seed=seed)
     k, dimension, theta = trained.k, config["subspace"], trained.theta
     before, after = trained.objective(k), trained.objective(k + 1)
     size = theta.numel()
@@ -219,6 +260,7 @@ def _experiment(device: str, full: bool, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
     gap, gradient, hessian = _coefficients(before, after, theta, basis)
     timings["stage2_coefficients"] = time.perf_counter() - started
+    paper_c = _paper_c(trained, theta, basis, gradient)
     generator = torch.Generator(device="cpu").manual_seed(seed)
     random_frame = torch.linalg.qr(torch.randn(size, dimension, generator=generator,
                                                dtype=torch.float64))[0].to(device)
@@ -229,6 +271,8 @@ def _experiment(device: str, full: bool, seed: int) -> dict[str, Any]:
     sigmas = np.logspace(-5, -1, 9)
     proxy_errors = _proxy_errors(before, theta, sigmas, generator)
     ratios = [gaussian_moment_criterion(gap, gradient, hessian, s) / full_space(s) for s in sigmas]
+    paper_c["ratio_at_1e-3_with_c_paper"] = float(gaussian_moment_criterion(
+        gap, np.asarray(paper_c["c_paper"]), hessian, 1e-3) / full_space(1e-3))
     crn_draws = torch.randn(size, config["draws"], generator=generator,
                             dtype=torch.float64).to(device)
     deficits = [_deficit(before, after, theta, basis, full_space, (gap, gradient, hessian),
@@ -276,6 +320,8 @@ def _experiment(device: str, full: bool, seed: int) -> dict[str, Any]:
         "parameters": size, "k": k, "D": dimension, "sigma": sigma,
         "gradient_norm_at_minimiser": trained.gradient_norm, "lbfgs_evaluations":
         trained.iterations, "causal_leak": _causal(trained),
+        "polish": {**asdict(polish), "gradient_norms": list(polish.gradient_norms)},
+        "c_k_identity": paper_c,
         "lanczos_eigenvalues": lanczos.eigenvalues.cpu().tolist(),
         "power_eigenvalues": power.eigenvalues.cpu().tolist(),
         "lanczos_matvecs": lanczos.matvecs, "power_matvecs": power.matvecs,

@@ -186,6 +186,17 @@ def test_json_round_trip_equals_original(tmp_path: Path, sample_report: Report) 
     assert json.loads(path.read_text())["format"] == "theorylab.report/1"
 
 
+def test_missing_figure_points_round_trip_and_render(tmp_path: Path) -> None:
+    """Regression: a NaN in a figure was written as JSON null, which load_report rejected."""
+    series = FigureSeries(label="s", x=[1.0, float("nan"), 3.0], y=[1.0, 2.0, float("inf")])
+    assert series.x == [1.0, None, 3.0] and series.y == [1.0, 2.0, None]
+    figure = Figure(title="t", x_label="x", y_label="y", series=[series])
+    assert report_module._figure_png(figure).startswith(b"\x89PNG")
+    path = tmp_path / "figure.json"
+    path.write_text(figure.model_dump_json())
+    assert Figure.model_validate_json(path.read_text()) == figure
+
+
 def test_write_json_replaces_and_leaves_no_temporary_file(
     tmp_path: Path, sample_report: Report
 ) -> None:

@@ -19,6 +19,7 @@ import base64
 import html
 import io
 import json
+import math
 import os
 import secrets
 import stat
@@ -654,7 +655,10 @@ def _figure_png(figure: Figure) -> bytes:
     axes = drawing.add_subplot()
     for series in figure.series:
         length = min(len(series.x), len(series.y))
-        x_values, y_values = series.x[:length], series.y[:length]
+        x_values, y_values = (
+            [math.nan if value is None else value for value in values[:length]]
+            for values in (series.x, series.y)
+        )
         if series.style == "scatter":
             axes.scatter(x_values, y_values, s=16, label=series.label)
         elif series.style == "band":

@@ -9,8 +9,10 @@ A :class:`Report` is the JSON-serialisable record of one run.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from enum import Enum
+from numbers import Real
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -185,13 +187,26 @@ class Counterexample(BaseModel):
 
 
 class FigureSeries(BaseModel):
-    """One plotted series: x and y values with a label and a style hint."""
+    """One plotted series: x and y values with a label and a style hint.
+
+    A missing point (NaN or infinite, e.g. a quantity not computed at that size) is stored as
+    ``None``: JSON has no NaN, so the report must round-trip it as null.
+    """
 
     model_config = _FROZEN
     label: str
-    x: list[float]
-    y: list[float]
+    x: list[float | None]
+    y: list[float | None]
     style: str = Field(default="line", pattern="^(line|scatter|band)$")
+
+    @field_validator("x", "y", mode="before")
+    @classmethod
+    def _missing_points(cls, values: Any) -> Any:
+        if isinstance(values, str) or not hasattr(values, "__iter__"):
+            return values
+        return [
+            None if isinstance(v, Real) and not math.isfinite(v) else v for v in values
+        ]
 
 
 class Figure(BaseModel):

@@ -371,24 +371,30 @@ def _cached_thresholds(context: CheckContext) -> list[dict[str, object]]:
     return _CACHE[key]
 
 
+def _figure_scale(row: dict[str, object]) -> float:
+    """η* of the exact recursion where it was solved (small D), else the corrected K_mom's."""
+    exact = float(row["exact_rho"])  # type: ignore[arg-type]
+    return exact if np.isfinite(exact) else float(row["K_corrected"])  # type: ignore[arg-type]
+
+
 def _threshold_figure(rows: list[dict[str, object]], title: str) -> Figure:
     series = []
     for row in rows:
         label = f"{row['setting']} D={row['D']} mu={row['mu']}"
-        scale = float(row["exact_rho"])
+        scale = _figure_scale(row)
         x = [eta / scale for eta in row["etas"]]
         series.append(
             FigureSeries(label=f"simulated {label}", x=x, y=row["rates"], style="scatter")
         )
         series.append(FigureSeries(label=f"log rho(T_mom) {label}", x=x, y=row["log_rho"]))
     for key in ("eq18", "K_hd", "simulated"):
-        points = [float(row[key]) / float(row["exact_rho"]) for row in rows]
+        points = [float(row[key]) / _figure_scale(row) for row in rows]
         series.append(
             FigureSeries(label=f"{key} threshold", x=points, y=[0.0] * len(points), style="scatter")
         )
     return Figure(
         title=title,
-        x_label="eta / eta*(corrected K_mom = 1 = rho(T_mom))",
+        x_label="eta / eta* (rho(T_mom) = 1 where solved, else corrected K_mom = 1)",
         y_label="mean-square log growth per step",
         series=series,
     )

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from theorylab.spec import Counterexample, DerivationStep, Finding, Verdict
 
-__all__ = ["judge_derivation"]
+__all__ = ["judge_derivation", "labelled"]
+
+
+def labelled(label: str, steps: list[DerivationStep]) -> list[DerivationStep]:
+    """The steps with ``[label]`` before each name, to tell apart the parts of one check."""
+    return [step.model_copy(update={"name": f"[{label}] {step.name}"}) for step in steps]
 
 
 def judge_derivation(steps: list[DerivationStep], *, cases: int) -> Finding:

@@ -27,7 +27,7 @@ import numpy as np
 from theorylab.claims.softrank.asymptotics import combine, model_sweeps, sweep_figure
 from theorylab.claims.softrank.models import calibrated_model, gaussian_model, logistic_model
 from theorylab.claims.softrank.paper import PAPER_004, PAPER_004_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.derivations import judge_derivation, labelled
 from theorylab.error_laws import loglog_slope
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
@@ -116,14 +116,8 @@ CALIBRATED_GAP_CORRECTED = CATALOG.add(
 def _derivation(corrected: bool) -> Finding:
     from theorylab.proofs.softrank import prop41_derivation, prop42_derivation
 
-    steps = [
-        s.model_copy(update={"name": f"[4.1] {s.name}"})
-        for s in prop41_derivation(corrected=corrected)
-    ]
-    steps += [
-        s.model_copy(update={"name": f"[4.2] {s.name}"})
-        for s in prop42_derivation(corrected=corrected)
-    ]
+    steps = labelled("4.1", prop41_derivation(corrected=corrected))
+    steps += labelled("4.2", prop42_derivation(corrected=corrected))
     return judge_derivation(steps, cases=2)
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from theorylab.claims.softrank.asymptotics import model_sweeps, sweep_figure
 from theorylab.claims.softrank.models import curved_model
 from theorylab.claims.softrank.paper import PAPER_004, PAPER_004_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.derivations import judge_derivation, labelled
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.soft_rank import error_uncertainty_ratio, regularizer_matrix, soft_rank
@@ -114,14 +114,8 @@ ERROR_UNCERTAINTY_CORRECTED = CATALOG.add(
 def _derivation(corrected: bool) -> Finding:
     from theorylab.proofs.softrank import prop53_derivation, prop54_derivation
 
-    steps = [
-        s.model_copy(update={"name": f"[5.3] {s.name}"})
-        for s in prop53_derivation(corrected=corrected)
-    ]
-    steps += [
-        s.model_copy(update={"name": f"[5.4] {s.name}"})
-        for s in prop54_derivation(corrected=corrected)
-    ]
+    steps = labelled("5.3", prop53_derivation(corrected=corrected))
+    steps += labelled("5.4", prop54_derivation(corrected=corrected))
     return judge_derivation(steps, cases=2)
 
 

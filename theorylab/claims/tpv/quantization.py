@@ -17,7 +17,7 @@ import numpy as np
 
 from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
 from theorylab.claims.tpv.sgd_lyapunov import tanh_bilinear_model
-from theorylab.derivations import judge_derivation
+from theorylab.derivations import judge_derivation, labelled
 from theorylab.error_laws import loglog_slope
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
@@ -126,9 +126,9 @@ def derivation_app_e(context: CheckContext) -> Finding:
 
     cases = [(2, 2)] + ([(3, 2)] if context.full else [])
     steps = [
-        step.model_copy(update={"name": f"[p={p}, n={n}] {step.name}"})
+        step
         for p, n in cases
-        for step in quantization_derivation(parameters=p, samples=n)
+        for step in labelled(f"p={p}, n={n}", quantization_derivation(parameters=p, samples=n))
     ]
     steps += [s for s in gauss_newton_derivation(2, 2) if "zero_loss" in s.name]
     return judge_derivation(steps, cases=len(cases))

@@ -33,7 +33,7 @@ import numpy as np
 import scipy.linalg
 
 from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.derivations import judge_derivation, labelled
 from theorylab.error_laws import loglog_slope
 from theorylab.errors import StabilityError
 from theorylab.falsify import PropertySearch
@@ -233,9 +233,9 @@ def derivation_app_d2(context: CheckContext) -> Finding:
 
     cases = [(2, 2), (3, 2)] + ([(3, 3)] if context.full else [])
     steps = [
-        step.model_copy(update={"name": f"[n={n}, p={p}] {step.name}"})
+        step
         for n, p in cases
-        for step in gauss_newton_derivation(samples=n, parameters=p)
+        for step in labelled(f"n={n}, p={p}", gauss_newton_derivation(samples=n, parameters=p))
     ]
     return judge_derivation(steps, cases=len(cases))
 
@@ -352,9 +352,11 @@ def derivation_app_d3(context: CheckContext) -> Finding:
 
     cases = [(2, 2, 1), (2, 3, 2)] + ([(3, 2, 1)] if context.full else [])
     steps = [
-        step.model_copy(update={"name": f"[p={p}, n={n}, b={b}] {step.name}"})
+        step
         for p, n, b in cases
-        for step in lyapunov_derivation(parameters=p, samples=n, batch=b)
+        for step in labelled(
+            f"p={p}, n={n}, b={b}", lyapunov_derivation(parameters=p, samples=n, batch=b)
+        )
     ]
     return judge_derivation(steps, cases=len(cases))
 

@@ -12,6 +12,7 @@ from theorylab.claims.seos.approximations import corrected_search as ordering_co
 from theorylab.claims.seos.approximations import ordering_search
 from theorylab.claims.seos.k_theorem import corrected_search as theorem_corrected
 from theorylab.claims.seos.moments import batch_moment_search, operator_search
+from theorylab.claims.seos.sharpening import exact_gap_search
 from theorylab.falsify import hypothesis_test, search
 from theorylab.solvers.noise_kernel import noise_kernel_norm
 from theorylab.solvers.noise_kernel_second_moment import (
@@ -24,6 +25,7 @@ test_selection_moment_matches_enumeration = hypothesis_test(batch_moment_search)
 test_eq26_operator_matches_enumeration = hypothesis_test(operator_search)
 test_corrected_theorem_2_1_on_sgd_matrices = hypothesis_test(theorem_corrected)
 test_corrected_ordering = hypothesis_test(ordering_corrected)
+test_theorem_3_1_exact_moments = hypothesis_test(exact_gap_search)
 
 
 @given(sgd_noise_problems(max_size=4))

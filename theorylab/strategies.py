@@ -391,3 +391,30 @@ def sgd_noise_problems(draw: st.DrawFn, max_size: int = 5) -> dict[str, object]:
         "localisation": kind,
     }
 __all__ += ["sgd_noise_problems"]
+
+
+@st.composite
+def quadratic_regression_instances(draw: st.DrawFn, max_size: int = 4) -> dict[str, object]:
+    r"""Paper 002's quadratic regression model (Eq. 12-13) at ``t = 0``, over its whole domain.
+
+    ``J_0`` of any shape up to ``max_size`` (tall or wide) and any rank (integer entries / 2,
+    zero allowed), a mode of :math:`\min(D, P)`, :math:`1 \le B \le D`, :math:`\eta` in
+    (0, 2] on a grid of 1/8 (Theorem 3.1 puts no stability condition on two steps),
+    curvature variances :math:`V_\gamma \in \{0, 1/4, \dots, 2\}` per left singular vector
+    (any non-decreasing or not: the exact identities do not need it), :math:`V_z` likewise.
+    """
+    size = draw(st.integers(1, max_size))
+    parameters = draw(st.integers(1, max_size))
+    jacobian = draw(hnp.arrays(np.int64, (size, parameters), elements=_SMALL_INTEGERS)) / 2
+    variance_grid = st.integers(0, 8).map(lambda k: k / 4)
+    return {
+        "jacobian": jacobian.astype(np.float64),
+        "mode": draw(st.integers(0, min(size, parameters) - 1)),
+        "batch_size": draw(st.integers(1, size)),
+        "learning_rate": draw(st.integers(1, 16)) / 8,
+        "curvature_variances": np.asarray(
+            draw(st.lists(variance_grid, min_size=size, max_size=size)), dtype=np.float64
+        ),
+        "residual_variance": draw(variance_grid),
+    }
+__all__ += ["quadratic_regression_instances"]

@@ -12,6 +12,7 @@ from theorylab.solvers.awd import (
     fit_power_law,
     minimal_awd_perturbation,
 )
+from theorylab.solvers.hierarchical_bootstrap import HierarchicalBootstrap, hierarchical_bootstrap
 from theorylab.solvers.linalg import CompactSVD, compact_svd, default_rank_tolerance
 from theorylab.solvers.linear_label_noise import (
     gram_label_noise_tpv,
@@ -36,6 +37,10 @@ from theorylab.solvers.noise_kernel_second_moment import (
     second_moment_spectral_radius,
 )
 from theorylab.solvers.pruning import jbr_scores, jc_scores, pruning_tpv
+from theorylab.solvers.quadratic_regression import (
+    eigenvalue_derivatives_formula,
+    exact_eigenvalue_derivatives,
+)
 from theorylab.solvers.sgd_noise import minibatch_noise_covariance
 from theorylab.solvers.soft_rank import (
     ErrorUncertaintyRatio,
@@ -60,6 +65,7 @@ from theorylab.solvers.trace_stability import (
 __all__ = [
     "CompactSVD",
     "ErrorUncertaintyRatio",
+    "HierarchicalBootstrap",
     "LabelNoiseTPV",
     "SoftRankGapEstimate",
     "awd_noise_covariance",
@@ -68,10 +74,13 @@ __all__ = [
     "effective_curvature",
     "effective_curvature_difference",
     "eigenbasis_diagonals",
+    "eigenvalue_derivatives_formula",
     "error_uncertainty_ratio",
+    "exact_eigenvalue_derivatives",
     "fit_power_law",
     "gaussian_moment_criterion",
     "gram_label_noise_tpv",
+    "hierarchical_bootstrap",
     "jbr_scores",
     "jc_scores",
     "label_noise_tpv",

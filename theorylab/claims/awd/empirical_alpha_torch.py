@@ -15,6 +15,12 @@ weights, with exact ``torch.func`` derivatives:
 * exponents :math:`\alpha` with OLS and bootstrap (over samples) 95 % intervals, the window
   and the window bounds implied by Eq. 19; the coupling :math:`\rho` vs the random baseline;
   the App. B.3 suppression and homogenisation.
+
+Each Table-1 setting is trained for several training seeds (model initialisation and SGD
+minibatch order; the data set is the context seed's): :func:`run_seeded_setting` combines
+their within-seed (samples-only) bootstrap draws of :math:`(\alpha, \alpha_{\rm AWD})` by
+the two-level bootstrap :func:`theorylab.solvers.hierarchical_bootstrap` (resample seeds, then
+samples), whose intervals contain the seed-to-seed spread of the exponent.
 """
 
 from __future__ import annotations
@@ -43,10 +49,31 @@ from theorylab.solvers.awd_coupling import (
     random_coupling_baseline,
     suppress_per_sample_spectra,
 )
+from theorylab.solvers.hierarchical_bootstrap import (
+    HierarchicalBootstrap,
+    hierarchical_bootstrap,
+)
 
-__all__ = ["ExperimentRow", "Setting", "run_setting", "run_table", "settings_for"]
+__all__ = [
+    "ExperimentRow",
+    "SeededRow",
+    "Setting",
+    "run_seeded_setting",
+    "run_setting",
+    "run_table",
+    "settings_for",
+    "training_seeds",
+]
 
 BOOTSTRAP = 60
+"""Within-seed (samples-only) bootstrap replicates per trained network."""
+RESAMPLES = 20 * BOOTSTRAP
+"""Two-level bootstrap replicates per setting (cheap: they recombine the within-seed ones)."""
+SEEDS = {False: 2, True: 3}
+"""Training seeds per Table-1 setting at quick (False) and full (True) level."""
+SEED_STRIDE = 1000
+DIFFERENCE = (-1.0, 1.0)
+"""Contrast alpha_AWD - alpha over the statistics (alpha, alpha_AWD)."""
 
 
 @dataclass(frozen=True)
@@ -68,9 +95,14 @@ class Setting:
 
 @dataclass(frozen=True)
 class ExperimentRow:
-    """What one setting measured (all exponents with their 95 % bootstrap intervals)."""
+    r"""What one trained network measured (exponents with 95 % samples-only intervals).
+
+    ``alpha_draws`` holds the within-seed bootstrap replicates of
+    :math:`(\alpha, \alpha_{\rm AWD})`, shape ``(BOOTSTRAP, 2)``, paired.
+    """
 
     setting: Setting
+    seed: int
     parameters: int
     samples: int
     train_accuracy: float
@@ -98,6 +130,58 @@ class ExperimentRow:
     spikes: int
     suppression: dict[str, float] = field(default_factory=dict)
     scatter: dict[str, list[float]] = field(default_factory=dict)
+    alpha_draws: np.ndarray = field(
+        default_factory=lambda: np.empty((0, 2)), compare=False, repr=False
+    )
+
+
+@dataclass(frozen=True)
+class SeededRow:
+    r"""One Table-1 setting trained for several seeds, with its two-level bootstrap.
+
+    ``runs[k]`` is the network of training seed ``seeds[k]`` (``runs[0]``: the context
+    seed, identical to a single-seed run); ``exponents`` bootstraps
+    :math:`(\alpha, \alpha_{\rm AWD})` averaged over seeds (seeds, then samples).
+    """
+
+    setting: Setting
+    seeds: tuple[int, ...]
+    runs: tuple[ExperimentRow, ...]
+    exponents: HierarchicalBootstrap = field(compare=False, repr=False)
+
+    @property
+    def alpha_measured(self) -> float:
+        """Mean over seeds of the measured (Eq. 2) exponent."""
+        return float(self.exponents.estimate[0])
+
+    @property
+    def alpha_awd(self) -> float:
+        """Mean over seeds of the AWD-predicted (Eq. 58 Term I) exponent."""
+        return float(self.exponents.estimate[1])
+
+    @property
+    def alpha_measured_ci(self) -> tuple[float, float]:
+        """95 % seed + sample interval of the seed-mean measured exponent."""
+        return self.exponents.interval(0)
+
+    @property
+    def alpha_awd_ci(self) -> tuple[float, float]:
+        """95 % seed + sample interval of the seed-mean AWD exponent."""
+        return self.exponents.interval(1)
+
+    @property
+    def difference_ci(self) -> tuple[float, float]:
+        """95 % seed + sample interval of the seed mean of alpha_AWD - alpha (paired)."""
+        return self.exponents.interval(DIFFERENCE)
+
+
+def training_seeds(seed: int, full: bool, setting: Setting) -> tuple[int, ...]:
+    """``seed + 1000 k`` for ``k < SEEDS[full]``; one seed for an early checkpoint.
+
+    The first is ``seed`` itself, so ``runs[0]`` reproduces the single-seed experiment.
+    """
+    count = 1 if setting.checkpoint else SEEDS[full]
+    return tuple(seed + SEED_STRIDE * k for k in range(count))
 
 
 def settings_for(full: bool) -> list[Setting]:
@@ -265,10 +349,22 @@ def _suppression(hessians: np.ndarray, top: int) -> dict[str, float]:
     }
 
 
-def run_setting(setting: Setting, seed: int, device: str) -> ExperimentRow:
-    """Train, differentiate and measure one setting (float64 on ``device``)."""
+def run_setting(
+    setting: Setting,
+    seed: int,
+    device: str,
+    *,
+    data_seed: int | None = None,
+    suppression: bool = True,
+) -> ExperimentRow:
+    """Train, differentiate and measure one setting (float64 on ``device``).
+
+    ``seed`` drives the initialisation, the SGD minibatches and the bootstrap; ``data_seed``
+    (default ``seed``) the synthetic data set. ``suppression=False`` skips the Sec. 5.3
+    interventions (the costliest diagnostic; ``suppression`` is then empty).
+    """
     torch.manual_seed(seed)
-    inputs, labels = _data(setting, seed)
+    inputs, labels = _data(setting, seed if data_seed is None else data_seed)
     targets = torch.nn.functional.one_hot(labels, setting.classes).to(torch.float64)
     input_dim = int(inputs[0].numel())
     model, layer, activity_of = _model(setting, input_dim, seed)
@@ -351,6 +447,7 @@ def run_setting(setting: Setting, seed: int, device: str) -> ExperimentRow:
     )
     return ExperimentRow(
         setting=setting,
+        seed=seed,
         parameters=parameters,
         samples=hessians.shape[0],
         train_accuracy=accuracy,
@@ -376,7 +473,7 @@ def run_setting(setting: Setting, seed: int, device: str) -> ExperimentRow:
         awd_shape_error=shape_error,
         awd_scale=best_scale,
         spikes=spikes,
-        suppression=_suppression(hessians, top),
+        suppression=_suppression(hessians, top) if suppression else {},
         scatter={
             "h": measured_basis.h_diag[:top].tolist(),
             "c": measured_basis.c_diag[:top].tolist(),
@@ -384,12 +481,38 @@ def run_setting(setting: Setting, seed: int, device: str) -> ExperimentRow:
                 isotropic.c_diag[:top] * setting.batch_size / max(weight_variance, 1e-300)
             ).tolist(),
         },
+        alpha_draws=draws,
     )
 
 
+def run_seeded_setting(
+    setting: Setting,
+    seeds: tuple[int, ...],
+    device: str,
+    rng: np.random.Generator,
+) -> SeededRow:
+    """Train ``setting`` once per training seed (data from ``seeds[0]``) and bootstrap.
+
+    Only the first run computes the Sec. 5.3 suppression (the other checks use ``runs[0]``).
+    """
+    runs = tuple(
+        run_setting(setting, seed, device, data_seed=seeds[0], suppression=k == 0)
+        for k, seed in enumerate(seeds)
+    )
+    exponents = hierarchical_bootstrap(
+        [[run.alpha_measured, run.alpha_awd] for run in runs],
+        np.stack([run.alpha_draws for run in runs]),
+        rng,
+        resamples=RESAMPLES,
+    )
+    return SeededRow(setting=setting, seeds=seeds, runs=runs, exponents=exponents)
+
+
 @functools.lru_cache(maxsize=4)
-def run_table(full: bool, seed: int, device: str) -> tuple[ExperimentRow, ...]:
-    """All settings of a level, cached so the three torch checks share one training run.
+def run_table(full: bool, seed: int, device: str) -> tuple[SeededRow, ...]:
+    """All settings of a level over their training seeds, cached for the four torch checks.
+
+    Setting ``i`` is bootstrapped with ``numpy.random.default_rng([seed, 2, i])``.
 
     Small CPU problems run single-threaded (torch and BLAS): thread start-up dominates tiny
     kernels on a shared machine. Thread settings are restored afterwards.
@@ -401,6 +524,14 @@ def run_table(full: bool, seed: int, device: str) -> tuple[ExperimentRow, ...]:
         if device == "cpu":
             torch.set_num_threads(1)
         with threadpool_limits(limits=1 if device == "cpu" else None):
-            return tuple(run_setting(setting, seed, device) for setting in settings_for(full))
+            return tuple(
+                run_seeded_setting(
+                    setting,
+                    training_seeds(seed, full, setting),
+                    device,
+                    np.random.default_rng([seed, 2, index]),
+                )
+                for index, setting in enumerate(settings_for(full))
+            )
     finally:
         torch.set_num_threads(threads)

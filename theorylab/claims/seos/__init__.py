@@ -16,11 +16,15 @@ from theorylab.claims.seos.moments import (
 )
 from theorylab.claims.seos.momentum import K_MOMENTUM, K_MOMENTUM_CORRECTED
 from theorylab.claims.seos.s_eos import S_EOS_PREDICTION, S_EOS_PREDICTION_CORRECTED
-from theorylab.claims.seos.sharpening import CONSERVATIVE_SHARPENING
+from theorylab.claims.seos.sharpening import (
+    CONSERVATIVE_SHARPENING,
+    CONSERVATIVE_SHARPENING_CORRECTED,
+)
 
 __all__ = [
     "BATCH_MOMENTS",
     "CONSERVATIVE_SHARPENING",
+    "CONSERVATIVE_SHARPENING_CORRECTED",
     "EMPIRICAL_K",
     "K_APPROXIMATIONS",
     "K_APPROXIMATIONS_CORRECTED",

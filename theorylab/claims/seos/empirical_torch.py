@@ -28,6 +28,37 @@ from theorylab.spec import Figure, FigureSeries, Finding, Verdict
 __all__ = ["empirical_k_experiment", "final_loss_finding"]
 
 BEST_BAND = (0.6, 0.8)
+CHECKPOINTS = 6
+
+
+def _grid_cells(runs: list[dict]) -> list[dict[str, float]]:
+    """One row per (B, eta) over the training seeds: geometric-mean final loss, mean K_f.
+
+    A run that diverged (stopped early, or a non-finite final loss) makes its cell's loss
+    infinite; K_f and eta*lambda_max_f are NaN where undefined (past the deterministic EOS).
+    """
+    cells: dict[tuple[int, float], list[dict]] = {}
+    for run in runs:
+        cells.setdefault((run["B"], run["eta"]), []).append(run)
+    rows = []
+    for (batch, eta), members in cells.items():
+        done = [r for r in members if len(r["loss"]) == CHECKPOINTS + 1]
+        finished = len(done) == len(members) and all(np.isfinite(r["loss"][-1]) for r in done)
+        k_final = np.array([r["K"][-1] for r in done]) if finished else np.full(1, np.nan)
+        lam = np.array([eta * r["lambda_max"][-1] for r in done]) if finished else k_final
+        losses = np.array([r["loss"][-1] for r in done]) if finished else np.full(1, np.inf)
+        rows.append(
+            {
+                "B": batch,
+                "eta_over_B": eta / batch,
+                "seeds": len(members),
+                "loss_f": float(np.exp(np.mean(np.log(losses)))),
+                "K_f": float(np.mean(k_final)),
+                "K_f_seed_sd": float(np.std(k_final, ddof=1)) if k_final.size > 1 else 0.0,
+                "eta_lambda_max_f": float(np.mean(lam)),
+            }
+        )
+    return rows
 
 
 def _gram(model: torch.nn.Module, inputs: torch.Tensor) -> np.ndarray:
@@ -150,7 +181,7 @@ def _experiment(level: object, seed: int, device_name: str) -> Finding:
     multipliers = (
         (0.02, 0.05, 0.1, 0.2, 0.35, 0.6, 1.0) if context.full else (0.03, 0.07, 0.15, 0.3)
     )
-    seeds = (0,)
+    seeds = (0, 1, 2) if context.full else (0,)
     raw_inputs, labels = load_digits(dtype=torch.float64)
     inputs = raw_inputs[:size]
     inputs = ((inputs - inputs.mean(0)) / (inputs.std(0) + 1e-3)).to(device)  # standardised
@@ -170,7 +201,7 @@ def _experiment(level: object, seed: int, device_name: str) -> Finding:
                     eta=eta,
                     batch=batch,
                     epochs=epochs,
-                    checkpoints=6,
+                    checkpoints=CHECKPOINTS,
                     momentum=0.0,
                     seed=context.seed + seed,
                     width=width,
@@ -184,32 +215,34 @@ def _experiment(level: object, seed: int, device_name: str) -> Finding:
         eta=0.1 * 2 / trace0 * (1 - 0.5),
         batch=1,
         epochs=epochs,
-        checkpoints=6,
+        checkpoints=CHECKPOINTS,
         momentum=0.5,
         seed=context.seed,
         width=width,
     )
-    final_loss = np.array([r["loss"][-1] if len(r["loss"]) == 7 else np.inf for r in runs])
-    final_k = np.array([r["K"][-1] if len(r["loss"]) == 7 else np.nan for r in runs])
-    final_lam = np.array(
-        [r["eta"] * r["lambda_max"][-1] if len(r["loss"]) == 7 else np.nan for r in runs]
-    )
+    cells = _grid_cells(runs)
+    final_loss = np.array([cell["loss_f"] for cell in cells])
+    final_k = np.array([cell["K_f"] for cell in cells])
+    final_lam = np.array([cell["eta_lambda_max_f"] for cell in cells])
     peaks = [max(np.nan_to_num(r["K"], nan=0.0)) for r in runs]
     stabilised = [
         i
         for i, r in enumerate(runs)
         if peaks[i] > 1
-        and np.isfinite(final_k[i])
-        and final_k[i] < 1
-        and final_loss[i] < r["loss"][0]
+        and len(r["loss"]) == CHECKPOINTS + 1
+        and np.isfinite(r["K"][-1])
+        and r["K"][-1] < 1
+        and r["loss"][-1] < r["loss"][0]
     ]
     best = int(np.argmin(final_loss))
-    log_loss = np.log(np.where(np.isfinite(final_loss), final_loss, np.nan))
+    log_loss = np.log(final_loss)
     r2_k, r2_lam = _r_squared(final_k, log_loss), _r_squared(final_lam, log_loss)
     in_band = BEST_BAND[0] <= final_k[best] <= BEST_BAND[1]
     # spread of the optimum: runs within 20% of the best final loss
     near = np.isfinite(final_loss) & (final_loss <= 1.2 * final_loss[best])
-    near_k = final_k[near]
+    near_k = final_k[near & np.isfinite(final_k)]
+    if not np.isfinite(final_loss[best]) or near_k.size == 0:
+        raise TheorylabError("every run of the grid diverged or left K undefined at the end")
     statements = {
         "self_stabilisation_observed": bool(stabilised),
         "best_K_f": float(final_k[best]),
@@ -237,8 +270,9 @@ def _experiment(level: object, seed: int, device_name: str) -> Finding:
         )
     )
     summary = (
-        f"{len(runs)} runs (D={size}): K>1 then <1 with loss down in {len(stabilised)} "
-        f"run(s); best final loss at K_f={final_k[best]:.2f} (near-best K_f in "
+        f"{len(runs)} runs (D={size}, {len(seeds)} seed(s) per (B, eta)): K>1 then <1 with "
+        f"loss down in {len(stabilised)} run(s); best final loss at K_f={final_k[best]:.2f} "
+        f"(near-best K_f in "
         f"[{statements['best_K_f_range_within_20pct'][0]:.2f}, "
         f"{statements['best_K_f_range_within_20pct'][1]:.2f}]); R² of log loss on K_f "
         f"{r2_k:.2f} vs on eta*lambda_max {r2_lam:.2f}"
@@ -248,7 +282,13 @@ def _experiment(level: object, seed: int, device_name: str) -> Finding:
         summary=summary,
         backend="torch",
         device=str(device),
-        sizes={"D": size, "width": width, "epochs": epochs, "runs": len(runs)},
+        sizes={
+            "D": size,
+            "width": width,
+            "epochs": epochs,
+            "runs": len(runs),
+            "seeds": len(seeds),
+        },
         instances=len(runs) + 1,
         figure=Figure(
             title="K trajectories during training (FCN on digits, MSE)",
@@ -260,16 +300,7 @@ def _experiment(level: object, seed: int, device_name: str) -> Finding:
             "statements": statements,
             "gram_cross_check_rel_gap": gram_gap,
             "seconds": time.perf_counter() - started,
-            "final": [
-                {
-                    "B": r["B"],
-                    "eta_over_B": r["eta_over_B"],
-                    "K_f": float(k),
-                    "loss_f": float(lo),
-                    "eta_lambda_max_f": float(la),
-                }
-                for r, k, lo, la in zip(runs, final_k, final_loss, final_lam, strict=True)
-            ],
+            "final": cells,
             "momentum": {key: momentum_run.get(key, []) for key in ("K_mom", "K_eq18", "loss")},
         },
     )

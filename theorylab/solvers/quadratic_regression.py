@@ -1,0 +1,394 @@
+r"""The quadratic regression model of paper 002 (Sec. 3, Eq. 12-17, App. B): exact moments.
+
+Model (Eq. 12-13): residuals :math:`z(\theta) = z_0 + J_0\theta + \tfrac12 Q[\theta,\theta]`,
+Jacobian :math:`J(\theta) = J_0 + Q[\theta,\cdot]`, SGD
+:math:`\theta_{t+1} = \theta_t - \frac{\eta}{B}J_t^\top P_t z_t` with :math:`P_t` diagonal with
+exactly ``B`` ones drawn uniformly without replacement, :math:`Q = \sum_\gamma w_\gamma\otimes
+M_\gamma` (``w_γ`` the left singular vectors of :math:`J_0`), :math:`M_\gamma` symmetric with
+independent zero-mean entries (diagonal included) of variance :math:`V_\gamma = V(\sigma_\gamma)`,
+:math:`z_0` i.i.d. zero-mean with variance :math:`V_z`. Estimators (Eq. 14):
+:math:`\hat\sigma_{\alpha,t} = w_\alpha^\top J_t v_\alpha`,
+:math:`\hat\lambda_{\alpha,t} = \|w_\alpha^\top J_t\|^2`; differences (Eq. 15).
+
+Three routes to :math:`\mathbb{E}_{P,Q,z}[\Delta_1\hat\lambda_{\alpha,0}]` and
+:math:`\mathbb{E}_{P,Q,z}[\Delta_2\hat\sigma_{\alpha,0}]`:
+
+* :func:`exact_eigenvalue_derivatives` — brute force: every pair of minibatches
+  :math:`(P_0, P_1)` enumerated, and the expectations over ``z`` and ``Q`` taken exactly with
+  the moment-basis rule below (no sampling);
+* :func:`eigenvalue_derivatives_formula` — the closed forms derived here (module notes);
+* :func:`simulate_eigenvalue_derivatives` — direct Monte Carlo over :math:`(P, Q, z)`.
+
+**Moment-basis rule.** :math:`\Delta_2\hat\sigma_{\alpha,0}` is a polynomial of degree at most 3
+in ``z`` and at most 3 in the entries of ``Q`` (two SGD steps). For independent, symmetric,
+zero-mean coordinates :math:`\xi_a` of variance :math:`s_a` and a polynomial ``f`` of degree
+:math:`\le 3`, :math:`\mathbb{E}f(\xi) = f(0) + \sum_a s_a[\tfrac12(f(e_a)+f(-e_a)) - f(0)]`
+(odd monomials and cross terms have mean zero; :math:`\xi_a^2` has mean :math:`s_a`).
+
+**Closed forms** (for ``mode`` α, :math:`v = v_\alpha`, :math:`\hat\Theta = J_0J_0^\top/D`):
+
+.. math::
+
+    \mathbb{E}[\Delta_1\hat\lambda_{\alpha,0}] = B^{-1}PV_z\,\mathrm{tr}\hat\Theta\,\eta^2V_\alpha
+    \quad\text{(Eq. 16, exact: no } O(D^{-1})\text{ term at } t = 0),
+
+    \mathbb{E}[\Delta_2\hat\sigma_{\alpha,0}]_B - \mathbb{E}[\Delta_2\hat\sigma_{\alpha,0}]_D
+    = -(B^{-1}-D^{-1})D^{-2}\eta^3V_zV_\alpha\sigma_\alpha
+    \big[(P+1)\sigma_\alpha^2 - \tfrac12\textstyle\sum_p v_p^2(J_0^\top J_0)_{pp}\big]
+
+exactly (no :math:`O(\eta^4)` remainder: the quartic term is odd in ``Q``). Eq. 17 as printed
+(with :math:`d_2` the full-batch value) says :math:`-B^{-1}D^{-2}\eta^3\sigma_\alpha^3
+V_\alpha PV_z`: right to leading order when :math:`B \ll D` and :math:`P \to \infty`, but
+its batch law :math:`B^{-1}` misses :math:`-D^{-1}` (factor 2 at :math:`B = D/2`; nonzero at
+:math:`B = D`, where it must vanish by its own definition of :math:`d_2`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from math import comb
+
+import numpy as np
+
+from theorylab.arrays import as_matrix, as_vector, check_nonnegative, check_positive
+from theorylab.errors import ParameterError, ShapeError
+
+__all__ = [
+    "EigenvalueDerivatives",
+    "eigenvalue_derivatives_formula",
+    "eq17_printed_batch_gap",
+    "exact_eigenvalue_derivatives",
+    "minibatch_masks",
+    "quadratic_model_curvature",
+    "simulate_eigenvalue_derivatives",
+    "singular_triples",
+    "two_step_estimates",
+]
+
+MAX_TRAJECTORIES = 20_000_000
+CHUNK = 4096
+
+
+@dataclass(frozen=True)
+class EigenvalueDerivatives:
+    r"""Expected first and second discrete derivatives at ``t = 0`` (Eq. 15-17).
+
+    Attributes
+    ----------
+    first:
+        :math:`\mathbb{E}[\Delta_1\hat\lambda_{\alpha,0}]`.
+    second:
+        :math:`\mathbb{E}[\Delta_2\hat\sigma_{\alpha,0}]`.
+    first_stderr, second_stderr:
+        Monte Carlo standard errors (0 for exact routes).
+    samples:
+        Trajectories evaluated (enumerated or simulated).
+    """
+
+    first: float
+    second: float
+    first_stderr: float = 0.0
+    second_stderr: float = 0.0
+    samples: int = 0
+
+
+def singular_triples(jacobian: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Full left basis ``W`` (D×D), singular values (length D, zero-padded), ``V^T`` rows.
+
+    Examples
+    --------
+    >>> left, values, right_t = singular_triples([[2.0, 0.0], [0.0, 1.0]])
+    >>> values.tolist()
+    [2.0, 1.0]
+    """
+    matrix = as_matrix(jacobian, "jacobian")
+    left, values, right_t = np.linalg.svd(matrix, full_matrices=True)
+    padded = np.zeros(matrix.shape[0])
+    padded[: values.size] = values
+    return left, padded, right_t
+
+
+def quadratic_model_curvature(
+    left: object, blocks: object, variances: object | None = None
+) -> np.ndarray:
+    r"""Eq. 13: :math:`Q = \sum_\gamma w_\gamma \otimes (\sqrt{V_\gamma}\,M_\gamma)`, (D, P, P).
+
+    ``blocks`` holds the unit-variance symmetric matrices :math:`M_\gamma` (shape (D, P, P)).
+    """
+    basis = as_matrix(left, "left singular vectors")
+    stack = np.asarray(blocks, dtype=float)
+    if stack.ndim != 3 or stack.shape[0] != basis.shape[1] or stack.shape[1] != stack.shape[2]:
+        raise ShapeError(f"blocks must have shape (D, P, P), got {stack.shape}")
+    if variances is not None:
+        scale = np.sqrt(as_vector(variances, "variances", length=stack.shape[0]))
+        stack = stack * scale[:, None, None]
+    return np.einsum("dg,gpq->dpq", basis, stack)
+
+
+def minibatch_masks(size: int, batch_size: int) -> np.ndarray:
+    """Every diagonal of ``P`` with exactly ``B`` ones, as rows (C(D, B), D).
+
+    Examples
+    --------
+    >>> minibatch_masks(3, 2).tolist()
+    [[1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]
+    """
+    _check_batch(size, batch_size)
+    subsets = list(combinations(range(size), batch_size))
+    masks = np.zeros((len(subsets), size))
+    for row, subset in enumerate(subsets):
+        masks[row, list(subset)] = 1.0
+    return masks
+
+
+def two_step_estimates(
+    jacobian: np.ndarray,
+    curvature: np.ndarray,
+    residuals: np.ndarray,
+    first_masks: np.ndarray,
+    second_masks: np.ndarray,
+    learning_rate: float,
+    batch_size: int,
+    mode: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Two SGD steps of Eq. 12 for every :math:`(z, P_0, P_1)`: the Eq. 15 differences.
+
+    Returns :math:`\Delta_1\hat\lambda_{\alpha,0}` and :math:`\Delta_2\hat\sigma_{\alpha,0}`.
+
+    Shapes: ``residuals`` (n, D), masks (m0, D) and (m1, D); returns arrays (n, m0) and
+    (n, m0, m1). Inputs are trusted (validated by the public callers).
+    """
+    left, values, right_t = singular_triples(jacobian)
+    w, v = left[:, mode], right_t[mode]
+    step = learning_rate / batch_size
+    probe = np.einsum("d,dpq,q->p", w, curvature, v)  # sigma_t = sigma_0 + theta_t . probe
+    theta1 = -step * np.einsum("dp,nd,md->nmp", jacobian, residuals, first_masks)
+    jacobian1 = jacobian + np.einsum("dpq,nmq->nmdp", curvature, theta1)
+    residual1 = (
+        residuals[:, None, :]
+        + theta1 @ jacobian.T
+        + 0.5 * np.einsum("dpq,nmp,nmq->nmd", curvature, theta1, theta1)
+    )
+    gradient = np.einsum("nmdp,nmd,kd->nmkp", jacobian1, residual1, second_masks)
+    theta2 = theta1[:, :, None, :] - step * gradient
+    row1 = w @ jacobian1  # (n, m0, P)
+    first = np.sum(row1**2, axis=-1) - values[mode] ** 2
+    second = theta2 @ probe - 2 * (theta1 @ probe)[:, :, None]
+    return first, second
+
+
+def exact_eigenvalue_derivatives(
+    jacobian: object,
+    learning_rate: float,
+    batch_size: int,
+    mode: int = 0,
+    *,
+    curvature_variances: object | None = None,
+    residual_variance: float = 1.0,
+) -> EigenvalueDerivatives:
+    r"""Brute-force :math:`\mathbb{E}_{P,Q,z}` of :math:`(\Delta_1\hat\lambda, \Delta_2\hat\sigma)`.
+
+    Every minibatch pair :math:`(P_0, P_1)` is enumerated; ``z`` and ``Q`` are averaged exactly
+    by the moment-basis rule (module notes), so the result is exact for any symmetric
+    zero-mean laws with these variances. ``curvature_variances``: :math:`V_\gamma` per left
+    singular vector (default 1). Cost grows like :math:`D^2P^2\binom{D}{B}^2`: small
+    instances only.
+
+    Raises
+    ------
+    ParameterError
+        On a bad batch size, mode or variance, or if the enumeration is too large.
+
+    Examples
+    --------
+    Eq. 16 at D = 2, P = 1, J = (1, 0)ᵀ, B = 1, η = 1 gives
+    :math:`B^{-1}PV_z\mathrm{tr}\hat\Theta = 1/2`.
+
+    >>> result = exact_eigenvalue_derivatives([[1.0], [0.0]], 1.0, 1)
+    >>> round(result.first, 12), round(result.second, 12)
+    (0.5, -0.125)
+    """
+    matrix, variances = _validate(jacobian, learning_rate, batch_size, mode, curvature_variances)
+    vz = check_nonnegative(residual_variance, "residual_variance")
+    size, parameters = matrix.shape
+    masks = minibatch_masks(size, batch_size)
+    upper = [(j, k) for j in range(parameters) for k in range(j, parameters)]
+    trajectories = (2 * size * len(upper) + 1) * (2 * size + 1) * masks.shape[0] ** 2
+    if trajectories > MAX_TRAJECTORIES:
+        raise ParameterError(f"enumeration needs {trajectories:,} trajectories: instance too large")
+    left = singular_triples(matrix)[0]
+    residuals = np.vstack([np.zeros(size), np.eye(size), -np.eye(size)])
+
+    def z_average(curvature: np.ndarray) -> np.ndarray:
+        first, second = two_step_estimates(
+            matrix, curvature, residuals, masks, masks, learning_rate, batch_size, mode
+        )
+        values = np.array([first.mean(axis=1), second.mean(axis=(1, 2))])  # (2, 2D+1)
+        return values[:, 0] + vz * np.sum(
+            (values[:, 1 : size + 1] + values[:, size + 1 :]) / 2 - values[:, :1], axis=1
+        )
+
+    centre = z_average(np.zeros((size, parameters, parameters)))
+    total = centre.copy()
+    for gamma in range(size):
+        for j, k in upper:
+            block = np.zeros((size, parameters, parameters))
+            block[gamma, j, k] = block[gamma, k, j] = 1.0
+            unit = np.einsum("dg,gpq->dpq", left, block)
+            even = (z_average(unit) + z_average(-unit)) / 2 - centre
+            total += variances[gamma] * even
+    return EigenvalueDerivatives(
+        first=float(total[0]), second=float(total[1]), samples=trajectories
+    )
+
+
+def eigenvalue_derivatives_formula(
+    jacobian: object,
+    learning_rate: float,
+    batch_size: int,
+    mode: int = 0,
+    *,
+    curvature_variances: object | None = None,
+    residual_variance: float = 1.0,
+) -> tuple[float, float]:
+    r"""Closed forms: Eq. 16, and the exact batch gap of :math:`\mathbb{E}[\Delta_2\hat\sigma]`.
+
+    Returns :math:`(\mathbb{E}[\Delta_1\hat\lambda_{\alpha,0}],\
+    \mathbb{E}[\Delta_2\hat\sigma_{\alpha,0}]_B - \mathbb{E}[\Delta_2\hat\sigma_{\alpha,0}]_D)`
+    (module notes). Valid for every D, P, B, η.
+
+    Examples
+    --------
+    >>> eigenvalue_derivatives_formula([[1.0], [0.0]], 1.0, 1)
+    (0.5, -0.1875)
+    """
+    matrix, variances = _validate(jacobian, learning_rate, batch_size, mode, curvature_variances)
+    vz = check_nonnegative(residual_variance, "residual_variance")
+    size, parameters = matrix.shape
+    _, values, right_t = singular_triples(matrix)
+    sigma, v = values[mode], right_t[mode]
+    first = parameters * vz * np.sum(matrix**2) / size * learning_rate**2 * variances[mode]
+    first /= batch_size
+    bracket = (parameters + 1) * sigma**2 - 0.5 * np.sum(v**2 * np.sum(matrix**2, axis=0))
+    gap = -(1 / batch_size - 1 / size) * learning_rate**3 * vz * variances[mode] * sigma
+    return float(first), float(gap * bracket / size**2)
+
+
+def eq17_printed_batch_gap(
+    jacobian: object,
+    learning_rate: float,
+    batch_size: int,
+    mode: int = 0,
+    *,
+    curvature_variances: object | None = None,
+    residual_variance: float = 1.0,
+) -> float:
+    r"""Eq. 17 as printed, with :math:`d_2` the full-batch value.
+
+    :math:`\mathbb{E}[\Delta_2\hat\sigma]_B - d_2 = -B^{-1}D^{-2}\eta^3\sigma_\alpha^3
+    V(\sigma_\alpha)PV_z`.
+
+    Examples
+    --------
+    >>> eq17_printed_batch_gap([[1.0], [0.0]], 1.0, 1)
+    -0.25
+    """
+    matrix, variances = _validate(jacobian, learning_rate, batch_size, mode, curvature_variances)
+    vz = check_nonnegative(residual_variance, "residual_variance")
+    size, parameters = matrix.shape
+    sigma = singular_triples(matrix)[1][mode]
+    return float(
+        -(learning_rate**3) * sigma**3 * variances[mode] * parameters * vz / (batch_size * size**2)
+    )
+
+
+def simulate_eigenvalue_derivatives(
+    jacobian: object,
+    learning_rate: float,
+    batch_size: int,
+    mode: int,
+    draws: int,
+    rng: np.random.Generator,
+    *,
+    curvature_variances: object | None = None,
+) -> EigenvalueDerivatives:
+    r"""Direct Monte Carlo over :math:`(P_0, P_1, Q, z)`, Gaussian ``Q`` and ``z`` (:math:`V_z=1`).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> result = simulate_eigenvalue_derivatives([[1.0], [0.0]], 1.0, 1, 0, 4000, rng)
+    >>> abs(result.first - 0.5) < 4 * result.first_stderr
+    True
+    """
+    matrix, variances = _validate(jacobian, learning_rate, batch_size, mode, curvature_variances)
+    if int(draws) < 2:
+        raise ParameterError(f"draws must be >= 2, got {draws}")
+    size, parameters = matrix.shape
+    left, _, right_t = singular_triples(matrix)
+    w, v = left[:, mode], right_t[mode]
+    step = learning_rate / batch_size
+    firsts, seconds = [], []
+    for start in range(0, int(draws), CHUNK):
+        count = min(CHUNK, int(draws) - start)
+        upper = np.triu(rng.standard_normal((count, size, parameters, parameters)))
+        blocks = (upper + np.triu(upper, 1).transpose(0, 1, 3, 2)) * np.sqrt(variances)[
+            None, :, None, None
+        ]
+        curvature = np.einsum("dg,ngpq->ndpq", left, blocks)
+        # uniform B-subsets: the B smallest of D i.i.d. uniforms, per row and step
+        ranks = np.argsort(np.argsort(rng.random((2, count, size)), axis=-1), axis=-1)
+        masks = (ranks < batch_size).astype(float)
+        residual = rng.standard_normal((count, size))
+        probe = np.einsum("d,ndpq,q->np", w, curvature, v)
+        theta1 = -step * (masks[0] * residual) @ matrix
+        jacobian1 = matrix + np.einsum("ndpq,nq->ndp", curvature, theta1)
+        residual1 = (
+            residual
+            + theta1 @ matrix.T
+            + 0.5 * np.einsum("ndpq,np,nq->nd", curvature, theta1, theta1)
+        )
+        theta2 = theta1 - step * np.einsum("ndp,nd->np", jacobian1, masks[1] * residual1)
+        row1 = np.einsum("d,ndp->np", w, jacobian1)
+        firsts.append(np.sum(row1**2, axis=1) - np.sum((w @ matrix) ** 2))
+        seconds.append(np.einsum("np,np->n", theta2 - 2 * theta1, probe))
+    first, second = np.concatenate(firsts), np.concatenate(seconds)
+    root = np.sqrt(first.size)
+    return EigenvalueDerivatives(
+        first=float(first.mean()),
+        second=float(second.mean()),
+        first_stderr=float(first.std(ddof=1) / root),
+        second_stderr=float(second.std(ddof=1) / root),
+        samples=int(draws),
+    )
+
+
+def _check_batch(size: int, batch_size: int) -> int:
+    if isinstance(batch_size, bool) or not float(batch_size).is_integer():
+        raise ParameterError(f"batch_size must be an integer, got {batch_size!r}")
+    if not 1 <= int(batch_size) <= size:
+        raise ParameterError(f"batch_size must be in [1, D={size}], got {batch_size}")
+    return comb(size, int(batch_size))
+
+
+def _validate(
+    jacobian: object,
+    learning_rate: float,
+    batch_size: int,
+    mode: int,
+    curvature_variances: object | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    matrix = as_matrix(jacobian, "jacobian")
+    check_positive(learning_rate, "learning_rate")
+    _check_batch(matrix.shape[0], batch_size)
+    if not 0 <= int(mode) < min(matrix.shape):
+        raise ParameterError(f"mode must be in [0, {min(matrix.shape)}), got {mode}")
+    variances = (
+        np.ones(matrix.shape[0])
+        if curvature_variances is None
+        else as_vector(curvature_variances, "curvature_variances", length=matrix.shape[0])
+    )
+    if np.any(variances < 0):
+        raise ParameterError("curvature_variances must be non-negative")
+    return matrix, variances

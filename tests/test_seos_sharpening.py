@@ -118,3 +118,26 @@ def test_bad_inputs_raise_typed_errors():
         exact_eigenvalue_derivatives(np.ones((12, 12)), 1.0, 6)
     with pytest.raises(ParameterError):
         simulate_eigenvalue_derivatives(MINIMAL, 1.0, 1, 0, 1, np.random.default_rng(0))
+
+
+def test_trajectories_match_a_plain_loop_at_full_batch():
+    """Oracle: a per-model loop of Eq. 12 written out directly (B = D is deterministic)."""
+    from theorylab.solvers.quadratic_regression import ntk_top_eigenvalue_trajectories
+
+    rng = np.random.default_rng(6)
+    jacobians = rng.standard_normal((3, 4, 5)) / np.sqrt(5)
+    curvatures = 0.1 * rng.standard_normal((3, 4, 5, 5))
+    curvatures = curvatures + curvatures.transpose(0, 1, 3, 2)
+    residuals = rng.standard_normal((3, 4))
+    out = ntk_top_eigenvalue_trajectories(jacobians, curvatures, residuals, 0.3, 4, 3, rng)
+    for model in range(3):
+        j0, q, z0 = jacobians[model], curvatures[model], residuals[model]
+        theta = np.zeros(5)
+        for step in range(4):
+            jacobian = j0 + np.einsum("dpq,q->dp", q, theta)
+            top = np.linalg.eigvalsh(jacobian @ jacobian.T / 4)[-1]
+            assert out[step, model] == pytest.approx(top, rel=1e-12)
+            residual = z0 + j0 @ theta + 0.5 * np.einsum("dpq,p,q->d", q, theta, theta)
+            theta = theta - 0.3 / 4 * jacobian.T @ residual
+    with pytest.raises(ShapeError):
+        ntk_top_eigenvalue_trajectories(jacobians, curvatures[:2], residuals, 0.3, 4, 3, rng)

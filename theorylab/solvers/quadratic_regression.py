@@ -52,7 +52,7 @@ from math import comb
 import numpy as np
 
 from theorylab.arrays import as_matrix, as_vector, check_nonnegative, check_positive
-from theorylab.errors import ParameterError, ShapeError
+from theorylab.errors import NonFiniteError, ParameterError, ShapeError
 
 __all__ = [
     "EigenvalueDerivatives",
@@ -60,6 +60,7 @@ __all__ = [
     "eq17_printed_batch_gap",
     "exact_eigenvalue_derivatives",
     "minibatch_masks",
+    "ntk_top_eigenvalue_trajectories",
     "quadratic_model_curvature",
     "simulate_eigenvalue_derivatives",
     "singular_triples",
@@ -362,6 +363,67 @@ def simulate_eigenvalue_derivatives(
         second_stderr=float(second.std(ddof=1) / root),
         samples=int(draws),
     )
+
+
+def ntk_top_eigenvalue_trajectories(
+    jacobians: np.ndarray,
+    curvatures: np.ndarray,
+    residuals: np.ndarray,
+    learning_rate: float,
+    batch_size: int,
+    steps: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    r""":math:`\lambda_{\max}(J_tJ_t^	op/D)` along SGD on Eq. 12 for a stack of models (Fig. 2).
+
+    ``jacobians`` (n, D, P), ``curvatures`` (n, D, P, P) and ``residuals`` (n, D) are ``n``
+    independent models; each step draws a fresh uniform ``B``-subset per model. Returns an
+    array (steps + 1, n); a model whose residuals overflow gives NaN from then on.
+
+    Examples
+    --------
+    >>> out = ntk_top_eigenvalue_trajectories(
+    ...     np.ones((1, 1, 1)), np.zeros((1, 1, 1, 1)), np.ones((1, 1)), 0.5, 1, 2,
+    ...     np.random.default_rng(0))
+    >>> out[:, 0].tolist()  # Q = 0: the Jacobian, hence the NTK, never moves
+    [1.0, 1.0, 1.0]
+    """
+    stack = np.asarray(jacobians, dtype=float)
+    tensor = np.asarray(curvatures, dtype=float)
+    start = np.asarray(residuals, dtype=float)
+    count, size, parameters = stack.shape
+    if tensor.shape != (count, size, parameters, parameters) or start.shape != (count, size):
+        raise ShapeError(
+            f"need curvatures (n, D, P, P) and residuals (n, D) for jacobians {stack.shape}, "
+            f"got {tensor.shape} and {start.shape}"
+        )
+    if not (np.all(np.isfinite(stack)) and np.all(np.isfinite(tensor))):
+        raise NonFiniteError("jacobians and curvatures must be finite")
+    check_positive(learning_rate, "learning_rate")
+    _check_batch(size, batch_size)
+    theta = np.zeros((count, parameters))
+    history = np.empty((int(steps) + 1, count))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(int(steps) + 1):
+            jacobian = stack + np.einsum("ndpq,nq->ndp", tensor, theta)
+            gram = jacobian @ jacobian.transpose(0, 2, 1) / size
+            finite = np.all(np.isfinite(gram), axis=(1, 2))
+            history[step] = np.nan
+            if np.any(finite):
+                history[step, finite] = np.linalg.eigvalsh(gram[finite])[:, -1]
+            if step == int(steps):
+                break
+            residual = (
+                start
+                + np.einsum("ndp,np->nd", stack, theta)
+                + 0.5 * np.einsum("ndpq,np,nq->nd", tensor, theta, theta)
+            )
+            ranks = np.argsort(np.argsort(rng.random((count, size)), axis=1), axis=1)
+            mask = (ranks < batch_size).astype(float)
+            theta = theta - learning_rate / batch_size * np.einsum(
+                "ndp,nd->np", jacobian, mask * residual
+            )
+    return history
 
 
 def _check_batch(size: int, batch_size: int) -> int:

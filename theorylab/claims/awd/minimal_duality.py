@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 
 from theorylab.claims.awd.paper import paper_source, single_threaded
-from theorylab.derivations import judge_derivation
+from theorylab.derivations import judge_derivation, labelled
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.awd import minimal_awd_perturbation
@@ -96,8 +96,7 @@ def derivation_app_e1(context: CheckContext) -> Finding:
     shapes = [(2, 2), (3, 2)] + ([(4, 3)] if context.full else [])
     steps = []
     for rows, columns in shapes:
-        for step in minimal_duality_derivation(rows, columns):
-            steps.append(step.model_copy(update={"name": f"[{rows}x{columns}] {step.name}"}))
+        steps.extend(labelled(f"{rows}x{columns}", minimal_duality_derivation(rows, columns)))
     return judge_derivation(steps, cases=len(shapes))
 
 

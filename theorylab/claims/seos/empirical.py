@@ -5,7 +5,10 @@ Statements, each judged from the grid of :mod:`theorylab.claims.seos.empirical_t
 below 1 while the loss falls; (2) the best final loss is reached for
 :math:`\mathcal{K}_f \in [0.6, 0.8]` (reported with the :math:`\mathcal{K}_f` range of all runs
 within 20% of the best loss); (3) :math:`\eta\lambda_{\max}` predicts the final loss worse
-than :math:`\mathcal{K}_f` (R² of quadratic fits of the log loss).
+than :math:`\mathcal{K}_f` (R² of quadratic fits of the log loss, both on the same (B, η)
+cells: K is undefined past the deterministic EOS). Statement (2) is contradicted when no cell
+within 20% of the best loss reaches the band; any contradicted statement gives REFUTED.
+Final losses and K_f are means over the training seeds of a (B, η) cell (3 seeds at full).
 """
 
 from __future__ import annotations

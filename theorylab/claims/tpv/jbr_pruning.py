@@ -24,7 +24,7 @@ import itertools
 import numpy as np
 
 from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.derivations import judge_derivation, labelled
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.pruning import (
@@ -227,9 +227,8 @@ def derivation_eq13_15(context: CheckContext) -> Finding:
         cases.append(((2, 2), 4, 3))
     steps = []
     for sizes, outputs, samples in cases:
-        for step in pruning_tpv_derivation(sizes, outputs, samples):
-            label = f"[groups={list(sizes)}, K={outputs}, n={samples}] {step.name}"
-            steps.append(step.model_copy(update={"name": label}))
+        case_steps = pruning_tpv_derivation(sizes, outputs, samples)
+        steps.extend(labelled(f"groups={list(sizes)}, K={outputs}, n={samples}", case_steps))
     return judge_derivation(steps, cases=len(cases))
 
 
@@ -243,9 +242,8 @@ def eq16_readings_vs_eq15(context: CheckContext) -> Finding:
     cases = [(2, 1), (3, 2)] + ([(4, 2)] if context.full else [])
     steps = []
     for outputs, group_size in cases:
-        for step in jbr_readings_derivation(outputs, group_size):
-            label = f"[K={outputs}, p_g={group_size}] {step.name}"
-            steps.append(step.model_copy(update={"name": label}))
+        case_steps = jbr_readings_derivation(outputs, group_size)
+        steps.extend(labelled(f"K={outputs}, p_g={group_size}", case_steps))
     return judge_derivation(steps, cases=len(cases))
 
 
@@ -548,8 +546,8 @@ def corrected_derivation(context: CheckContext) -> Finding:
     cases = [(2, 1), (3, 2)] + ([(4, 2)] if context.full else [])
     steps = []
     for outputs, group_size in cases:
-        for step in jbr_readings_derivation(outputs, group_size, corrected=True):
-            steps.append(step.model_copy(update={"name": f"[K={outputs}] {step.name}"}))
+        case_steps = jbr_readings_derivation(outputs, group_size, corrected=True)
+        steps.extend(labelled(f"K={outputs}", case_steps))
     return judge_derivation(steps, cases=len(cases))
 
 

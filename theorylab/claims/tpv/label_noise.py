@@ -20,7 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.derivations import judge_derivation, labelled
 from theorylab.error_laws import gaussian_mean_square_stderr
 from theorylab.falsify import PropertySearch
 from theorylab.oracles import (
@@ -184,11 +184,10 @@ def derivation_app_c1(context: CheckContext) -> Finding:
         cases.append((3, 4, 2, 2))
     steps = []
     for train_size, parameter_count, rank, test_size in cases:
-        for step in label_noise_derivation(
+        case_steps = label_noise_derivation(
             train_size=train_size, parameter_count=parameter_count, rank=rank, test_size=test_size
-        ):
-            label = f"[n={train_size}, p={parameter_count}, r={rank}] {step.name}"
-            steps.append(step.model_copy(update={"name": label}))
+        )
+        steps.extend(labelled(f"n={train_size}, p={parameter_count}, r={rank}", case_steps))
     return judge_derivation(steps, cases=len(cases))
 
 

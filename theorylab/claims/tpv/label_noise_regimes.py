@@ -27,7 +27,7 @@ import numpy as np
 import sympy
 
 from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.derivations import judge_derivation, labelled
 from theorylab.falsify import PropertySearch
 from theorylab.oracles import rational_label_noise
 from theorylab.registry import CATALOG, CheckContext
@@ -268,10 +268,9 @@ def derivation_app_c2(context: CheckContext) -> Finding:
     cases = [(2, 3, 2, 1), (2, 3, 1, 1)] + ([(3, 4, 2, 2)] if context.full else [])
     steps = []
     for train_size, parameters, rank, tests in cases:
-        for step in label_noise_derivation(train_size, parameters, rank, tests):
-            if step.name in regime_steps:
-                label = f"[n={train_size}, p={parameters}, r={rank}] {step.name}"
-                steps.append(step.model_copy(update={"name": label}))
+        case_steps = label_noise_derivation(train_size, parameters, rank, tests)
+        kept_steps = [step for step in case_steps if step.name in regime_steps]
+        steps.extend(labelled(f"n={train_size}, p={parameters}, r={rank}", kept_steps))
     scalar_cases = [(2, 2), (3, 2), (3, 3)] + ([(4, 1), (4, 4)] if context.full else [])
     for samples, rank in scalar_cases:
         steps += _regime_scalar_steps(samples, rank)
@@ -593,8 +592,7 @@ def interpolation_test_tpv_derivation(context: CheckContext) -> Finding:
             )
         )
     for samples in (1, 2) + ((3,) if context.full else ()):
-        for step in inverse_wishart_derivation(samples):
-            steps.append(step.model_copy(update={"name": f"[n={samples}, d=p] {step.name}"}))
+        steps.extend(labelled(f"n={samples}, d=p", inverse_wishart_derivation(samples)))
     return judge_derivation(steps, cases=4 + (1 if context.full else 0))
 
 

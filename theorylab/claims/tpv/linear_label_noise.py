@@ -24,7 +24,7 @@ from fractions import Fraction
 import numpy as np
 
 from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.derivations import judge_derivation, labelled
 from theorylab.errors import TheorylabError
 from theorylab.falsify import PropertySearch
 from theorylab.oracles import enumerated_noise_moments, qr_solution_map, rational_solution_map
@@ -194,9 +194,8 @@ def derivation_app_b(context: CheckContext) -> Finding:
     shapes = DERIVATION_SHAPES_QUICK + (DERIVATION_SHAPES_FULL if context.full else ())
     steps = []
     for samples, dimension in shapes:
-        for step in linear_label_noise_derivation(samples, dimension):
-            label = f"[n={samples}, d={dimension}] {step.name}"
-            steps.append(step.model_copy(update={"name": label}))
+        case_steps = linear_label_noise_derivation(samples, dimension)
+        steps.extend(labelled(f"n={samples}, d={dimension}", case_steps))
     return judge_derivation(steps, cases=len(shapes))
 
 
@@ -220,10 +219,8 @@ def sample_whitening_sentence(context: CheckContext) -> Finding:
     cases = [(1, 2), (2, 3)] + ([(3, 4)] if context.full else [])
     steps = []
     for samples, dimension in cases:
-        for step in remark_sample_whitening_steps(samples, dimension):
-            steps.append(
-                step.model_copy(update={"name": f"[n={samples}, d={dimension}] {step.name}"})
-            )
+        case_steps = remark_sample_whitening_steps(samples, dimension)
+        steps.extend(labelled(f"n={samples}, d={dimension}", case_steps))
     finding = judge_derivation(steps, cases=len(cases))
     rng = context.rng()
     distances = []
@@ -597,8 +594,7 @@ def inverse_wishart_derivation_check(context: CheckContext) -> Finding:
     sizes = (1, 2, 3) + ((4,) if context.full else ())
     steps = []
     for samples in sizes:
-        for step in inverse_wishart_derivation(samples):
-            steps.append(step.model_copy(update={"name": f"[n={samples}] {step.name}"}))
+        steps.extend(labelled(f"n={samples}", inverse_wishart_derivation(samples)))
     return judge_derivation(steps, cases=len(sizes))
 
 

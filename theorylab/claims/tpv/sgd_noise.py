@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.derivations import judge_derivation, labelled
 from theorylab.error_laws import loglog_slope
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
@@ -165,8 +165,8 @@ def derivation_app_d1(context: CheckContext) -> Finding:
     cases = [(3, 2, 2), (2, 2, 1)] + ([(4, 2, 3)] if context.full else [])
     steps = []
     for n, p, b in cases:
-        for step in sgd_noise_derivation(samples=n, parameters=p, batch=b):
-            steps.append(step.model_copy(update={"name": f"[n={n}, p={p}, b={b}] {step.name}"}))
+        case_steps = sgd_noise_derivation(samples=n, parameters=p, batch=b)
+        steps.extend(labelled(f"n={n}, p={p}, b={b}", case_steps))
     return judge_derivation(steps, cases=len(cases))
 
 
@@ -447,12 +447,11 @@ def derivation_corrected(context: CheckContext) -> Finding:
 
     kept = ("minibatch", "approximation_1", "matrix_form", "full_gradient")
     cases = [(3, 2, 2), (4, 2, 2)]
-    steps = [
-        step.model_copy(update={"name": f"[n={n}, p={p}, b={b}] {step.name}"})
-        for n, p, b in cases
-        for step in sgd_noise_derivation(samples=n, parameters=p, batch=b)
-        if step.name.startswith(kept)
-    ]
+    steps = []
+    for n, p, b in cases:
+        case_steps = sgd_noise_derivation(samples=n, parameters=p, batch=b)
+        kept_steps = [step for step in case_steps if step.name.startswith(kept)]
+        steps.extend(labelled(f"n={n}, p={p}, b={b}", kept_steps))
     return judge_derivation(steps, cases=len(cases))
 
 

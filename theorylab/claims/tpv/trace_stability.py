@@ -25,7 +25,7 @@ import numpy as np
 import sympy
 
 from theorylab.claims.tpv.paper import PAPER_000, PAPER_000_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.derivations import judge_derivation, labelled
 from theorylab.errors import NotPSDError
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
@@ -224,8 +224,7 @@ def trace_inequality_proof(context: CheckContext) -> Finding:
     sizes = (2, 3) if context.full else (2,)
     steps = []
     for size in sizes:
-        for step in trace_inequality_derivation(size):
-            steps.append(step.model_copy(update={"name": f"[n={size}] {step.name}"}))
+        steps.extend(labelled(f"n={size}", trace_inequality_derivation(size)))
     return judge_derivation(steps, cases=len(sizes))
 
 
@@ -380,9 +379,8 @@ def trace_stability_proof(context: CheckContext) -> Finding:
     shapes = [(1, 1, 2), (2, 2, 3)]
     steps = []
     for train_size, test_size, parameters in shapes:
-        for step in trace_stability_derivation(train_size, test_size, parameters):
-            label = f"[n={train_size}, n_te={test_size}, p={parameters}] {step.name}"
-            steps.append(step.model_copy(update={"name": label}))
+        case_steps = trace_stability_derivation(train_size, test_size, parameters)
+        steps.extend(labelled(f"n={train_size}, n_te={test_size}, p={parameters}", case_steps))
     return judge_derivation(steps, cases=len(shapes))
 
 
@@ -689,9 +687,8 @@ def corrected_proof(context: CheckContext) -> Finding:
     shapes = [(1, 1, 2), (2, 2, 3)]
     steps = []
     for train_size, test_size, parameters in shapes:
-        for step in trace_stability_derivation(train_size, test_size, parameters, corrected=True):
-            label = f"[n={train_size}, n_te={test_size}, p={parameters}] {step.name}"
-            steps.append(step.model_copy(update={"name": label}))
+        case_steps = trace_stability_derivation(train_size, test_size, parameters, corrected=True)
+        steps.extend(labelled(f"n={train_size}, n_te={test_size}, p={parameters}", case_steps))
     return judge_derivation(steps, cases=len(shapes))
 
 

@@ -340,3 +340,18 @@ def test_html_survives_a_figure_matplotlib_cannot_draw() -> None:
     )
     page = render_html(base.model_copy(update={"results": [result]}))
     assert "could not be drawn" in page
+
+
+def test_numpy_values_in_details_serialise_as_plain_json() -> None:
+    """A check may put NumPy scalars/arrays in ``details``; the JSON report must still write."""
+    import numpy as np
+
+    from theorylab.spec import Finding
+
+    details = {"count": np.int64(3), "rows": [np.float64(1.5), np.arange(2)], "flag": np.bool_(1)}
+    finding = Finding(verdict=Verdict.HOLDS, summary="numpy details", details=details)
+    assert json.loads(finding.model_dump_json())["details"] == {
+        "count": 3,
+        "rows": [1.5, [0, 1]],
+        "flag": True,
+    }

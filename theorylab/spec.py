@@ -268,6 +268,22 @@ class Finding(BaseModel):
     def _plain_float(cls, value: Any) -> Any:
         return None if value is None else float(value)
 
+    @field_validator("details", mode="before")
+    @classmethod
+    def _plain_details(cls, value: Any) -> Any:
+        """NumPy scalars and arrays become plain Python, so the JSON report always writes."""
+        return _plain_python(value)
+
+
+def _plain_python(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain_python(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_python(item) for item in value]
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":  # ndarray or scalar
+        return value.tolist()
+    return value
+
 
 class Evidence(Finding):
     """A :class:`Finding` with provenance: claim, check, seed, level, timing, environment."""

@@ -14,7 +14,10 @@ and ``z``), closed forms, and direct Monte Carlo.
   :math:`d_2`; factor 2 at ``B = D/2`` for every ``D``) and App. B.3 drops the
   :math:`\tfrac{\eta^2}{2B^2}Q(J^\top Pz, J^\top Pz)` part of :math:`z_{t+1}-z_t` (relative
   :math:`O(1/P)`). For :math:`B \ll D` and large ``P`` the printed law is the leading order:
-  its relative error at ``B = 1`` falls like :math:`D^{-1}` (measured).
+  its relative error at ``B = 1`` falls like :math:`D^{-1}` (measured). Its reading in Sec. 3.2
+  ("the second derivative is smaller for smaller B") fails for weak modes: the gap is
+  positive iff :math:`(P+1)\sigma_\alpha^2 < \tfrac12\sum_pv_p^2(J^\top J)_{pp}` (minimal
+  instance ``D = P = 2``, :math:`J_0 = \mathrm{diag}(1, 1/4)R(45°)^\top`, gap ``+5/2048``).
 * Fig. 2 (Sec. 3.2): :math:`\lambda_{\max}(J_tJ_t^\top/D)` along SGD on the model, ``B = 1``
   vs ``B = D`` at equal :math:`\eta` on the same random :math:`(J_0, Q, z_0)`: more initial
   sharpening, an advantage that fades (small batch ends below full batch), and a larger
@@ -106,6 +109,8 @@ CONSERVATIVE_SHARPENING_CORRECTED = CATALOG.add(
         ),
         tags=["paper002", "seos", "corrected"],
         companion_of="seos.conservative_sharpening",
+        notes="Smaller B lowers E[Δ2σ̂_α] iff (P+1)σ_α² > ½Σ_p v_p²(J_0ᵀJ_0)_pp (always for the "
+        "top mode; weak modes can go the other way). Needs only zero-mean symmetric Q and z.",
     )
 )
 
@@ -463,6 +468,63 @@ def second_derivative_monte_carlo(context: CheckContext) -> Finding:
             message=summary,
         ),
         details={"z_exact": z_exact, "z_printed": z_printed, "printed": printed},
+    )
+
+
+def _weak_mode_instance() -> np.ndarray:
+    """J_0 = diag(1, 1/4) R(45°)ᵀ: a weak mode (σ = 1/4) with a delocalised right vector."""
+    half = np.sqrt(0.5)
+    return np.diag([1.0, 0.25]) @ np.array([[half, -half], [half, half]]).T
+
+
+@CATALOG.check(
+    CONSERVATIVE_SHARPENING,
+    kind=CheckKind.EXACT,
+    description="Sec. 3.2's reading of Eq. 17 ('the second derivative is smaller for smaller "
+    "B'): sign of E[Δ2σ̂]_1 - E[Δ2σ̂]_D by enumeration for every mode of random J_0, and the "
+    "minimal weak-mode instance D = P = 2",
+)
+def batch_direction(context: CheckContext) -> Finding:
+    """Eq. 17 makes every mode's second derivative smaller at smaller B; weak modes reverse it."""
+    jacobian = _weak_mode_instance()
+    small = exact_eigenvalue_derivatives(jacobian, 1.0, 1, 1)
+    full = exact_eigenvalue_derivatives(jacobian, 1.0, 2, 1)
+    minimal_gap = small.second - full.second
+    rng = context.rng()
+    reversed_modes, modes = 0, 0
+    for _ in range(40 if context.full else 15):
+        instance = _random_instance(rng, 4)
+        size = len(instance["jacobian"])
+        if size < 2:
+            continue
+        for mode in range(min(np.shape(instance["jacobian"]))):
+            instance.update(mode=mode, batch_size=1)
+            _, gap, _, _ = _exact_pair(instance)
+            modes += 1
+            reversed_modes += int(gap > 1e-9 * _magnitude(instance))
+    holds = minimal_gap <= 0 and reversed_modes == 0
+    summary = (
+        f"D = P = 2, J_0 = diag(1, 1/4) R(45°)ᵀ, mode σ = 1/4, η = 1: E[Δ2σ̂]_1 = "
+        f"{small.second:.6f} > E[Δ2σ̂]_D = {full.second:.6f} (gap {minimal_gap:+.6f} = +5/2048; "
+        f"Eq. 17 as printed: {eq17_printed_batch_gap(jacobian, 1.0, 1, 1):+.6f}); smaller B "
+        f"raised the second derivative for {reversed_modes}/{modes} modes of random J_0 — it is "
+        "lowered iff (P+1)σ² > ½Σ_p v_p²(JᵀJ)_pp"
+    )
+    return Finding(
+        verdict=Verdict.HOLDS if holds else Verdict.REFUTED,
+        summary=summary,
+        lhs=minimal_gap,
+        rhs=0.0,
+        instances=modes + 1,
+        counterexample=None
+        if holds
+        else Counterexample(
+            instance={"jacobian": jacobian.tolist(), "mode": 1, "eta": 1.0, "B": 1},
+            claimed="E[Δ2σ̂]_1 < E[Δ2σ̂]_D",
+            actual=minimal_gap,
+            message=summary,
+        ),
+        details={"reversed_modes": reversed_modes, "modes": modes, "minimal_gap": minimal_gap},
     )
 
 

@@ -32,8 +32,9 @@ from theorylab.spec import (
     Tolerance,
     Verdict,
 )
+from theorylab.statements import combine_outcomes, judge_interval
 
-__all__ = ["EMPIRICAL_ALPHA", "judge_interval"]
+__all__ = ["EMPIRICAL_ALPHA"]
 
 APPROX_ONE = 0.15
 MATCH = 0.1
@@ -72,15 +73,6 @@ EMPIRICAL_ALPHA = CATALOG.add(
         tags=["paper001", "awd", "torch"],
     )
 )
-
-
-def judge_interval(interval: tuple[float, float], low: float, high: float) -> str:
-    """``supported`` if inside [low, high], ``contradicted`` if disjoint, else ``undecided``."""
-    if low <= interval[0] and interval[1] <= high:
-        return "supported"
-    if interval[1] < low or interval[0] > high:
-        return "contradicted"
-    return "undecided"
 
 
 def _seeded_rows(context: CheckContext) -> tuple[Any, ...]:
@@ -151,14 +143,6 @@ def _label(row: Any) -> str:
     return f"{setting.data}/{setting.model}/{setting.loss}{suffix}"
 
 
-def _combine(outcomes: dict[str, str]) -> Verdict:
-    if "contradicted" in outcomes.values():
-        return Verdict.REFUTED
-    if "undecided" in outcomes.values():
-        return Verdict.INCONCLUSIVE
-    return Verdict.HOLDS_APPROX
-
-
 def _outcomes(rows: tuple[Any, ...], interval_of: Any) -> dict[str, str]:
     """Table 1's statements per setting, judged on ``interval_of(row, contrast)``.
 
@@ -221,7 +205,7 @@ def table_one(context: CheckContext) -> Finding:
                 "most_negative_eigenvalue": min(run.most_negative for run in row.runs),
             }
         )
-    verdict = _combine(outcomes)
+    verdict = combine_outcomes(outcomes)
     non_psd = sum(run.not_psd for row in rows for run in row.runs)
     worst = min(run.most_negative for row in rows for run in row.runs)
     seeds = min(row.exponents.seeds for row in rows)
@@ -447,7 +431,7 @@ def suppression_experiment(context: CheckContext) -> Finding:
                 "supported" if abs(shift) <= APPROX_ONE else "contradicted"
             )
     return Finding(
-        verdict=_combine(outcomes),
+        verdict=combine_outcomes(outcomes),
         summary="; ".join(
             f"{_label(r)}: rank-1 change "
             f"{max(r.suppression['h_change_rank_one'], r.suppression['c_change_rank_one']):.1%}, "

@@ -24,6 +24,7 @@ from theorylab.registry import CheckContext
 from theorylab.solvers.noise_kernel import noise_kernel_norm, noise_kernel_norm_trace
 from theorylab.solvers.noise_kernel_momentum import noise_kernel_norm_momentum
 from theorylab.spec import Figure, FigureSeries, Finding, Verdict
+from theorylab.statements import combine_outcomes
 
 __all__ = ["empirical_k_experiment", "final_loss_finding"]
 
@@ -333,13 +334,7 @@ def final_loss_finding(context: CheckContext) -> Finding:
         if statements["lambda_max_poorer"]
         else "contradicted",
     }
-    verdict = (
-        Verdict.REFUTED
-        if "contradicted" in outcomes.values()
-        else Verdict.INCONCLUSIVE
-        if "undecided" in outcomes.values()
-        else Verdict.HOLDS_APPROX
-    )
+    verdict = combine_outcomes(outcomes)
     summary = (
         f"best final loss at K_f={statements['best_K_f']:.2f} (runs within 20% of it: "
         f"K_f in [{low:.2f}, {high:.2f}]; paper: [0.6, 0.8]); R² of log loss: K_f "

@@ -53,6 +53,7 @@ from theorylab.spec import (
     Tolerance,
     Verdict,
 )
+from theorylab.statements import combine_outcomes, judge_interval
 
 __all__ = ["CONSERVATIVE_SHARPENING", "CONSERVATIVE_SHARPENING_CORRECTED", "exact_gap_search"]
 
@@ -584,8 +585,8 @@ def fig2_trajectories(context: CheckContext) -> Finding:
         peak_step = int(np.nanargmax(np.nanmean(gap, axis=1)))
         fade = _paired_interval(gap[early] - gap[-1], context.rng())  # fixed steps, no peak pick
         relative_final[weighting] = (gap[-1] / np.mean(growth), finite)
-        outcomes[f"{weighting}: more initial sharpening at B=1 (t={early})"] = _sign(boost)
-        outcomes[f"{weighting}: small-batch advantage fades by t={steps}"] = _sign(fade)
+        outcomes[f"{weighting}: more initial sharpening at B=1 (t={early})"] = judge_interval(boost)
+        outcomes[f"{weighting}: small-batch advantage fades by t={steps}"] = judge_interval(fade)
         numbers[weighting] = {
             "gap_at_early": float(np.mean(gap[early])),
             "gap_peak_step": peak_step,
@@ -606,16 +607,10 @@ def fig2_trajectories(context: CheckContext) -> Finding:
     for key, (values, finite) in relative_final.items():
         ratios[key][finite] = values
     amplified = _paired_interval(ratios["flat"][both] - ratios["sigma"][both], context.rng())
-    outcomes["V=sigma amplifies the final small-batch suppression"] = _sign(amplified)
+    outcomes["V=sigma amplifies the final small-batch suppression"] = judge_interval(amplified)
     numbers["final_gap_over_growth"] = {k: float(np.mean(v[both])) for k, v in ratios.items()}
     numbers["amplification_interval"] = list(amplified)
-    verdict = (
-        Verdict.REFUTED
-        if "contradicted" in outcomes.values()
-        else Verdict.INCONCLUSIVE
-        if "undecided" in outcomes.values()
-        else Verdict.HOLDS_APPROX
-    )
+    verdict = combine_outcomes(outcomes)
     summary = "; ".join(f"{key}: {value}" for key, value in outcomes.items()) + (
         " (final gap / full-batch growth: V=1 {flat:.3f}, V=sigma {sigma:.3f})".format(
             **numbers["final_gap_over_growth"]
@@ -635,8 +630,3 @@ def fig2_trajectories(context: CheckContext) -> Finding:
         ),
         details={"outcomes": outcomes, "setting": FIG2, **numbers},
     )
-
-
-def _sign(interval: tuple[float, float]) -> str:
-    """``supported`` if the interval is above 0, ``contradicted`` if below, else undecided."""
-    return "supported" if interval[0] > 0 else "contradicted" if interval[1] < 0 else "undecided"

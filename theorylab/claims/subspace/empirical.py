@@ -56,8 +56,10 @@ EMPIRICAL = CATALOG.add(Claim(
                r"t_{\rm direct\,MC}/t_{\rm GM} \gg 1\ \text{(after stage I)}"),
     kind=ClaimKind.EMPIRICAL,
     assumptions=[Assumption(name="local regime", statement=r"$\sigma \le 10^{-3}$"),
-                 Assumption(name="model", statement="decoder-only (causal) transformer near a "
-                            "minimiser of $L_k$, top-D subspace from HVP eigensolvers")],
+                 Assumption(name="model", statement="decoder-only (causal) transformer at a "
+                            r"verified minimiser $w_k^*$ of $L_k+\frac\lambda2\|\theta\|^2$ "
+                            "(ridge λ = 0.1, common to every sample loss), top-D subspace from "
+                            "HVP eigensolvers")],
     tolerance=Tolerance(rtol=RATIO_TOLERANCE, error_law="|1 − ratio| = O(σ²) (any subspace "
                         "when a_k ≠ 0); speed-up ≥ 100", rationale="ratio within 1% at σ = 1e-3;"
                         " direct-MC agreement within 5 stderr"),
@@ -65,8 +67,9 @@ EMPIRICAL = CATALOG.add(Claim(
     notes=("As σ → 0 every criterion tends to a_k², so the ratio → 1 for any D-dimensional "
            "probe; the random-frame control measures how much of the agreement is due to "
            "curvature alignment. The probe point is the L-BFGS point polished by damped Newton "
-           "towards a minimiser of the decayed L_k; its gradient norm and extreme Hessian "
-           "eigenvalues are reported, with the premise's status. c_k is the exact gradient of "
+           "to a minimiser of the decayed L_k; its gradient norm and extreme Hessian "
+           "eigenvalues are reported, and the probe check is INCONCLUSIVE unless the point is a "
+           "verified minimiser (the claim's premise). c_k is the exact gradient of "
            "the increment (= the paper's U_Dᵀg^(k+1) at a minimiser; the residual is "
            "reported)."),
 ))
@@ -100,6 +103,10 @@ def judge_probe_experiment(result: dict[str, Any]) -> Finding:
         "causal": result["causal_leak"] == 0.0,
     }
     failed = [name for name, ok in checks.items() if not ok]
+    # The claim is about w_k*: judged only where the probe point is a verified minimiser.
+    premise = bool(result["polish"]["minimiser"])
+    verdict = (Verdict.INCONCLUSIVE if not premise
+               else Verdict.HOLDS_APPROX if not failed else Verdict.REFUTED)
     lanczos, power = result["lanczos_eigenvalues"], result["power_eigenvalues"]
     figure = Figure(
         title="Subspace / full-space Δ₂ vs σ (tiny transformer, Fig. 3 style)", x_label="σ",
@@ -113,13 +120,14 @@ def judge_probe_experiment(result: dict[str, Any]) -> Finding:
                              y=proxy.tolist(), style="scatter")],
     )
     return Finding(
-        verdict=Verdict.HOLDS_APPROX if not failed else Verdict.REFUTED,
-        summary=(f"regime σ ≤ {float(regime.max()):.1g} (≤ 1e-3 and App. B proxy error ≤ "
+        verdict=verdict,
+        summary=("premise unverified, not judged: " if not premise else "")
+        + (f"regime σ ≤ {float(regime.max()):.1g} (≤ 1e-3 and App. B proxy error ≤ "
                  f"{PROXY_VALIDITY:g}; proxy error {np.round(proxy, 3).tolist()} on σ grid): "
                  f"worst ratio over {all_ratios.shape[0]} added samples {at_local:.4f}; ratios at "
                  f"σ = 1e-3 per added sample {samples_at_paper_sigma}; first sample at 1e-3: "
                  f"ratio {paper_sigma_ratio:.4f} (random D-frame {float(randoms[local]):.4f}: "
-                 f"the agreement comes from a_k², not from curvature alignment); |1−ratio| ∝ "
+                 f"{_alignment(paper_sigma_ratio, float(randoms[local]))}); |1−ratio| ∝ "
                  f"σ^{slope:.2f}" + (f"; failed: {failed}" if failed else "")
                  + f"; {_premise(result)}; deflated power iteration "
                  f"{np.round(power, 3).tolist()} (residuals "
@@ -133,15 +141,35 @@ def judge_probe_experiment(result: dict[str, Any]) -> Finding:
                       "sigma": float(sigmas[worst_index]),
                       "proxy_error": float(proxy[worst_index])},
             claimed="Δ₂^(D)/Δ₂ = 1 within numerical noise", actual=at_local,
-            message=f"ratio {at_local:.4f} at σ = {float(sigmas[worst_index]):.1g} in the "
-            "validated regime",
-        ) if failed else None,
+            message=f"failed {failed}: worst ratio {at_local:.4f} at σ = "
+            f"{float(sigmas[worst_index]):.1g} in the validated regime; ratio "
+            f"{paper_sigma_ratio:.4f} at σ = 1e-3; |1 − ratio| ∝ σ^{slope:.2f} for σ ≤ 4e-3",
+        ) if failed and premise else None,
         sizes={"parameters": int(result["parameters"]), "k": int(result["k"]),
                "D": int(result["D"])},
         backend="torch", figure=figure,
         details=plain({key: value for key, value in result.items() if key != "agreement"}
-        | {"checks": checks, "ratio_slope": slope}),
+        | {"checks": checks, "ratio_slope": slope, "premise_verified_minimiser": premise}),
     )
+
+
+def _alignment(top: float, random: float) -> str:
+    """Say whether the top-D probe beats the random D-frame control at σ = 1e-3."""
+    top_gap, random_gap = abs(1.0 - top), abs(1.0 - random)
+    if top_gap < RATIO_TOLERANCE and random_gap < RATIO_TOLERANCE:
+        return "both within tolerance: the agreement comes from a_k², not curvature alignment"
+    return (f"top-D deficit {top_gap:.3g} vs random {random_gap:.3g}: curvature alignment "
+            + ("helps" if top_gap < random_gap else "does not help"))
+
+
+def _blocks(result: dict[str, Any]) -> str:
+    """The transformer blocks' share of ‖θ‖ at the probe point (≈ 0: attention/MLP off)."""
+    blocks = float(result.get("block_parameter_norm", float("nan")))
+    total = float(result.get("theta_norm", float("nan")))
+    off = blocks <= 1e-2 * total
+    return (f"‖θ_blocks‖ {blocks:.2g} of ‖θ‖ {total:.2g}"
+            + (": attention and MLP are switched off at this point (an embedding → "
+               "LayerNorm → read-out model)" if off else ""))
 
 
 def _premise(result: dict[str, Any]) -> str:
@@ -153,13 +181,15 @@ def _premise(result: dict[str, Any]) -> str:
               + (" (H has a negative eigenvalue)" if polish["smallest_eigenvalue"] <= 0
                  else " (gradient above tolerance)"))
     return (f"probe point after L-BFGS + {polish['iterations']} damped-Newton steps "
-            f"({polish['method']}, {polish['seconds']:.1f}s): ‖∇(L_k+decay)‖ "
+            f"({polish['method']}, {polish['seconds']:.1f}s): ‖∇(L_k+λ/2‖θ‖², λ = "
+            f"{result.get('decay', float('nan')):g})‖ "
             f"{polish['gradient_norm_before']:.2g} → {polish['gradient_norm']:.2g} (tolerance "
             f"{polish['tolerance']:g}·(1+|F|)), Hessian eigenvalue range "
             f"[{polish['smallest_eigenvalue_before']:.3g}, "
             f"{polish['largest_eigenvalue_before']:.3g}] → [{polish['smallest_eigenvalue']:.3g}, "
             f"{polish['largest_eigenvalue']:.3g}]: "
-            f"{status}; paper c_k = U_Dᵀg^(k+1) vs increment gradient: relative residual "
+            f"{status}; {_blocks(result)}; paper c_k = U_Dᵀg^(k+1) vs increment gradient: "
+            "relative residual "
             f"{identity['residual_paper_vs_increment_gradient']:.2g}, vs U_Dᵀg_(k+1)/(k+1): "
             f"{identity['residual_paper_vs_sample_over_k1']:.2g}; ratio at σ = 1e-3 with paper "
             f"c_k {identity['ratio_at_1e-3_with_c_paper']:.4f}")

@@ -80,7 +80,10 @@ def judge_probe_experiment(result: dict[str, Any]) -> Finding:
     sigmas = np.asarray(result["sigmas"])
     ratios = np.asarray(result["ratios"])
     randoms = np.asarray(result["random_frame_ratios"])
-    small = (sigmas <= 10**-2.4) & (np.abs(1.0 - ratios) > 1e-9)
+    # the σ² law of the deficit is a statement about the local regime: fitted over the paper's
+    # stated regime σ ≤ 1e-3 (a window to 10^-2.4, used before, reached σ = 3e-3, where the
+    # quadratic proxy itself is off by 100-200% on the quick model and no law is claimed)
+    small = (sigmas <= PAPER_REGIME * (1 + 1e-9)) & (np.abs(1.0 - ratios) > 1e-9)
     slope = loglog_slope(sigmas[small], np.abs(1.0 - ratios[small]))
     local = int(np.argmin(np.abs(sigmas - result["sigma"])))
     paper_sigma_ratio = float(ratios[local])
@@ -143,7 +146,7 @@ def judge_probe_experiment(result: dict[str, Any]) -> Finding:
             claimed="Δ₂^(D)/Δ₂ = 1 within numerical noise", actual=at_local,
             message=f"failed {failed}: worst ratio {at_local:.4f} at σ = "
             f"{float(sigmas[worst_index]):.1g} in the validated regime; ratio "
-            f"{paper_sigma_ratio:.4f} at σ = 1e-3; |1 − ratio| ∝ σ^{slope:.2f} for σ ≤ 4e-3",
+            f"{paper_sigma_ratio:.4f} at σ = 1e-3; |1 − ratio| ∝ σ^{slope:.2f} for σ ≤ 1e-3",
         ) if failed and premise else None,
         sizes={"parameters": int(result["parameters"]), "k": int(result["k"]),
                "D": int(result["D"])},

@@ -41,6 +41,20 @@ model at :math:`w_k^*` is token embedding → final LayerNorm (input std :math:`
 near the :math:`\sqrt\epsilon` regime, hence :math:`\lambda_{\max}\approx7\cdot10^3`) →
 read-out: a bigram model, which is the Bayes predictor of a first-order Markov stream.
 Reachable minimisers with the attention/MLP switched on were not found (above).
+
+Second-order stream (``markov_corpus(..., order=2, sharpness=6)``, quick model, seed 0,
+k = 128: best bigram table 0.546 nats, trigram 0.283). Plain L-BFGS at λ = 0.1 (50-600
+iterations, model seeds 0-6, 2 or 8 heads) still ends at the block-off strict minimiser
+(loss 0.614, F = 0.821, ‖θ_blocks‖ 6.5e-4). The homotopy ``continuation=(1e-3,)`` (L-BFGS at
+λ = 10⁻³, then at 0.1) and Newton-CG reach a lower critical point (loss 0.432, F = 0.725,
+‖θ_blocks‖ 0.64 of ‖θ‖ 2.42, ‖∇F‖ 2e-12 in 11 steps) with the block ACTIVE: uniform
+attention (:math:`W_q=W_k=0`), a rank-1 value path. It is not a strict minimiser: the
+value/output rotations :math:`W_v\to RW_v,\ W_o\to W_oR^\top` (:math:`R\in O(d)`, across
+heads too, since all heads attend uniformly) keep :math:`F`, and their orbit through the point
+has dimension 7 = the Hessian's null space. :func:`verify_modulo_symmetry` checks that from
+the layout (:func:`symmetry_tangents`): every tangent is an exact symmetry (measured), the
+null space is the tangent span (principal angles ~1e-11), and :math:`H\succ0` on its
+complement (λ_min 3.1e-3): a Morse-Bott (non-strict) local minimiser.
 """
 
 from __future__ import annotations
@@ -61,10 +75,13 @@ __all__ = [
     "DECAY",
     "DENSE_LIMIT",
     "PolishReport",
+    "SymmetryReport",
     "TrainedLanguageModel",
     "markov_corpus",
     "polish_to_minimiser",
+    "symmetry_tangents",
     "train_to_minimiser",
+    "verify_modulo_symmetry",
 ]
 
 
@@ -72,9 +89,16 @@ DECAY = 0.1  # ridge weight λ of F_k = L_k + λ/2 ‖θ‖²: see the module do
 
 
 def markov_corpus(
-    vocab_size: int, length: int, samples: int, seed: int
+    vocab_size: int, length: int, samples: int, seed: int, *, order: int = 1,
+    sharpness: float = 2.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return ``(windows (samples, length), next_tokens (samples,))`` from a Markov stream.
+    r"""Return ``(windows (samples, length), next_tokens (samples,))`` from a Markov stream.
+
+    ``order`` 1: transition rows :math:`\mathrm{softmax}(s\,\xi_{a})` over the next token
+    given the previous one; ``order`` 2: rows :math:`\mathrm{softmax}(s\,\xi_{ab})` given the
+    previous two (a second-order chain: a bigram model is then not the Bayes predictor, the
+    window's earlier token matters). :math:`s` = ``sharpness``, :math:`\xi` standard normal
+    from a seeded :class:`torch.Generator`. The defaults give the original first-order stream.
 
     Examples
     --------
@@ -82,16 +106,22 @@ def markov_corpus(
     >>> shifted = bool(torch.equal(windows[1, :2], windows[0, 1:]))
     >>> tuple(windows.shape), tuple(targets.shape), shifted
     ((5, 3), (5,), True)
+    >>> tuple(markov_corpus(4, 3, 5, seed=0, order=2, sharpness=6.0)[0].shape)
+    (5, 3)
     """
     if vocab_size < 2 or length < 1 or samples < 1:
         raise ParameterError("need vocab_size >= 2, length >= 1, samples >= 1")
+    if order not in (1, 2) or not sharpness > 0:
+        raise ParameterError("need order in (1, 2) and sharpness > 0")
     generator = torch.Generator().manual_seed(seed)
-    transitions = torch.softmax(2.0 * torch.randn(vocab_size, vocab_size, generator=generator), 1)
+    shape = (vocab_size,) * (order + 1)
+    transitions = torch.softmax(sharpness * torch.randn(*shape, generator=generator), -1)
     stream = torch.empty(samples + length, dtype=torch.long)
-    stream[0] = int(torch.randint(vocab_size, (1,), generator=generator))
-    for position in range(1, stream.numel()):
-        stream[position] = torch.multinomial(transitions[stream[position - 1]], 1,
-                                             generator=generator)
+    stream[:order] = torch.randint(vocab_size, (order,), generator=generator)
+    for position in range(order, stream.numel()):
+        row = (transitions[stream[position - 1]] if order == 1
+               else transitions[stream[position - 2], stream[position - 1]])
+        stream[position] = torch.multinomial(row, 1, generator=generator)
     windows = stream.unfold(0, length, 1)[:samples]
     return windows.clone(), stream[length : length + samples].clone()
 
@@ -123,44 +153,9 @@ class TrainedLanguageModel:
                          dtype=torch.float64, device=self.theta.device)
 
 
-def train_to_minimiser(
-    *,
-    vocab_size: int,
-    dim: int,
-    layers: int,
-    length: int,
-    k: int,
-    decay: float = DECAY,
-    seed: int = 0,
-    device: str = "cpu",
-    max_iterations: int = 400,
-    spare: int = 1,
-    chunk: int = 100,
-    gradient_tolerance: float = 1e-10,
-) -> TrainedLanguageModel:
-    r"""Train a :class:`TinyTransformer` towards a minimiser of the decayed :math:`L_k`.
-
-    The objective is :math:`L_k(\theta) + \frac\lambda2\|\theta\|^2` (``decay`` = λ).
-
-    Draws ``k + spare`` samples (each of the last ``spare`` can be the added one; by default
-    the ``(k+1)``-th). Full-batch L-BFGS (strong Wolfe) in float64, run as repeated
-    ``.step()`` calls of ``chunk`` iterations each (torch counts ``max_iter`` per call) until
-    ``max_iterations`` iterations in all, :math:`\|\nabla F\|\le` ``gradient_tolerance``,
-    or a call that makes no iteration or does not lower :math:`F` (the iteration has stalled).
-    On the quick model one call of 150 iterations runs all 150 (161 evaluations): the
-    original single ``.step()`` was not cut short, the budget and the conditioning were.
-    ``gradient_norm`` reports :math:`\|\nabla(L_k+\frac\lambda2\|\theta\|^2)\|`;
-    ``iterations`` counts objective evaluations.
-    """
-    if chunk < 1 or max_iterations < 1:
-        raise ParameterError("need chunk >= 1 and max_iterations >= 1")
-    windows, targets = markov_corpus(vocab_size, length, k + max(1, spare), seed)
-    model = TinyTransformer(vocab_size=vocab_size, dim=dim, heads=2, layers=layers,
-                            max_length=length, seed=seed).double().to(device)
-    windows, targets = windows.to(device), targets.to(device)
-    objective = Objective(model, windows[:k], targets[:k], loss="cross_entropy",
-                          dtype=torch.float64, device=device)
-    theta = objective.theta.clone().requires_grad_(True)
+def _lbfgs(objective: Objective, theta: torch.Tensor, decay: float, max_iterations: int,
+           chunk: int, gradient_tolerance: float) -> int:
+    """Chunked L-BFGS on ``objective + decay/2 |theta|^2`` in place; returns evaluations."""
     evaluations = 0
 
     def closure() -> torch.Tensor:
@@ -186,6 +181,59 @@ def train_to_minimiser(
         if ran == 0 or value >= best or float(theta.grad.norm()) <= gradient_tolerance:
             break
         best = value
+    return evaluations
+
+
+def train_to_minimiser(
+    *,
+    vocab_size: int,
+    dim: int,
+    layers: int,
+    length: int,
+    k: int,
+    decay: float = DECAY,
+    seed: int = 0,
+    device: str = "cpu",
+    max_iterations: int = 400,
+    spare: int = 1,
+    chunk: int = 100,
+    gradient_tolerance: float = 1e-10,
+    heads: int = 2,
+    order: int = 1,
+    sharpness: float = 2.0,
+    continuation: tuple[float, ...] = (),
+) -> TrainedLanguageModel:
+    r"""Train a :class:`TinyTransformer` towards a minimiser of the decayed :math:`L_k`.
+
+    The objective is :math:`L_k(\theta) + \frac\lambda2\|\theta\|^2` (``decay`` = λ).
+
+    Draws ``k + spare`` samples (each of the last ``spare`` can be the added one; by default
+    the ``(k+1)``-th). Full-batch L-BFGS (strong Wolfe) in float64, run as repeated
+    ``.step()`` calls of ``chunk`` iterations each (torch counts ``max_iter`` per call) until
+    ``max_iterations`` iterations in all, :math:`\|\nabla F\|\le` ``gradient_tolerance``,
+    or a call that makes no iteration or does not lower :math:`F` (the iteration has stalled).
+    On the quick model one call of 150 iterations runs all 150 (161 evaluations): the
+    original single ``.step()`` was not cut short, the budget and the conditioning were.
+    ``gradient_norm`` reports :math:`\|\nabla(L_k+\frac\lambda2\|\theta\|^2)\|`;
+    ``iterations`` counts objective evaluations. ``heads`` is the attention head count;
+    ``order`` and ``sharpness`` select the stream (:func:`markov_corpus`). ``continuation``:
+    decays run first, each a fresh L-BFGS of up to ``max_iterations`` iterations, the last
+    point warm-starting the next (a homotopy in λ; the default runs ``decay`` alone).
+    """
+    if chunk < 1 or max_iterations < 1:
+        raise ParameterError("need chunk >= 1 and max_iterations >= 1")
+    windows, targets = markov_corpus(vocab_size, length, k + max(1, spare), seed, order=order,
+                                     sharpness=sharpness)
+    model = TinyTransformer(vocab_size=vocab_size, dim=dim, heads=heads, layers=layers,
+                            max_length=length, seed=seed).double().to(device)
+    windows, targets = windows.to(device), targets.to(device)
+    objective = Objective(model, windows[:k], targets[:k], loss="cross_entropy",
+                          dtype=torch.float64, device=device)
+    theta = objective.theta.clone().requires_grad_(True)
+    evaluations = 0
+    for stage_decay in (*continuation, decay):  # a fresh optimizer per decay
+        evaluations += _lbfgs(objective, theta, stage_decay, max_iterations, chunk,
+                              gradient_tolerance)
     final = theta.detach().clone().requires_grad_(True)
     value = objective(final) + 0.5 * decay * final.square().sum()
     (gradient,) = torch.autograd.grad(value, final)
@@ -395,3 +443,230 @@ def polish_to_minimiser(
         seconds=time.perf_counter() - started, gradient_norms=tuple(norms))
     polished = replace(trained, theta=theta, gradient_norm=norms[-1])
     return polished, report
+
+
+
+def _generator_actions(model: TinyTransformer, *, cross_head: bool = True
+                       ) -> list[tuple[str, Any]]:
+    """``(label, v -> M v)`` for each rotation generator ``M`` (linear, antisymmetric on θ)."""
+    names = [name for name, _ in model.named_parameters()]
+    sizes = [parameter.numel() for parameter in model.parameters()]
+    offsets = dict(zip(names, torch.tensor([0, *sizes[:-1]]).cumsum(0).tolist(), strict=True))
+    shapes = {name: parameter.shape for name, parameter in model.named_parameters()}
+
+    def view(vector: torch.Tensor, name: str) -> torch.Tensor:
+        start = offsets[name]
+        return vector[start : start + shapes[name].numel()].view(shapes[name])
+
+    def value_output(prefix: str, dim: int, i: int, j: int) -> Any:
+        def act(vector: torch.Tensor) -> torch.Tensor:
+            generator = vector.new_zeros(dim, dim)
+            generator[i, j], generator[j, i] = 1.0, -1.0
+            tangent = torch.zeros_like(vector)
+            rows = slice(2 * dim, 3 * dim)
+            view(tangent, prefix + "qkv.weight")[rows] = (
+                generator @ view(vector, prefix + "qkv.weight")[rows])
+            view(tangent, prefix + "qkv.bias")[rows] = (
+                generator @ view(vector, prefix + "qkv.bias")[rows])
+            view(tangent, prefix + "out.weight")[:] = (
+                -view(vector, prefix + "out.weight") @ generator)
+            return tangent
+        return act
+
+    def query_key(prefix: str, dim: int, start: int, size: int, i: int, j: int) -> Any:
+        def act(vector: torch.Tensor) -> torch.Tensor:
+            generator = vector.new_zeros(size, size)
+            generator[i, j], generator[j, i] = 1.0, -1.0
+            tangent = torch.zeros_like(vector)
+            for part in (0, dim):  # q rows, then k rows
+                rows = slice(part + start, part + start + size)
+                for name in ("qkv.weight", "qkv.bias"):
+                    view(tangent, prefix + name)[rows] = (
+                        generator @ view(vector, prefix + name)[rows])
+            return tangent
+        return act
+
+    actions = []
+    for index, block in enumerate(model.blocks):
+        dim, heads = block.attention.out.in_features, block.attention.heads
+        size, prefix = dim // heads, f"blocks.{index}.attention."
+        for i in range(dim):
+            for j in range(i + 1, dim):
+                within = i // size == j // size
+                if within or cross_head:
+                    actions.append((f"layer {index} value/output ({i},{j}) "
+                                    + ("within head" if within else "across heads"),
+                                    value_output(prefix, dim, i, j)))
+        for head in range(heads):
+            for i in range(size):
+                for j in range(i + 1, size):
+                    actions.append((f"layer {index} query/key head {head} ({i},{j})",
+                                    query_key(prefix, dim, head * size, size, i, j)))
+    return actions
+
+
+def symmetry_tangents(model: TinyTransformer, theta: torch.Tensor, *, cross_head: bool = True
+                      ) -> tuple[torch.Tensor, list[str]]:
+    r"""Tangents at ``theta`` of the continuous orbits of :class:`TinyTransformer`'s rotations.
+
+    From the parameter layout (``qkv`` rows ``[q; k; v]``, each ``heads`` blocks of
+    ``head_dim`` rows; ``out`` columns in the same head blocks), for every attention layer:
+
+    * value/output: :math:`A\in\mathfrak{so}(d)` acting as
+      :math:`(\delta W_v,\delta b_v,\delta W_o) = (AW_v, Ab_v, -W_oA)`: the flow
+      :math:`W_v\to RW_v, W_o\to W_oR^\top` keeps :math:`W_oW_v`, :math:`W_ob_v` and
+      :math:`\|\theta\|`. Block-diagonal :math:`A` (within a head) is an exact symmetry of
+      :math:`F`; with ``cross_head`` the generators mixing heads are included too, which keep
+      :math:`F` only while the heads' attention patterns coincide (e.g. :math:`W_q=W_k=0`,
+      uniform attention): :func:`verify_modulo_symmetry` checks each one numerically;
+    * query/key, per head: :math:`A\in\mathfrak{so}(d_h)` acting as
+      :math:`(\delta W_q,\delta b_q,\delta W_k,\delta b_k) = (AW_q,Ab_q,AW_k,Ab_k)`
+      (:math:`G^{-\top}=G` for orthogonal :math:`G`, so :math:`QK^\top` and the norm are kept;
+      non-orthogonal :math:`G` keeps the function but not :math:`\|\theta\|`).
+
+    Returns the tangents as columns ``(p, m)`` (possibly dependent or zero) and their labels.
+
+    Examples
+    --------
+    >>> model = TinyTransformer(vocab_size=3, dim=4, heads=2, layers=1, max_length=2, seed=0)
+    >>> theta = torch.nn.utils.parameters_to_vector(model.parameters()).detach()
+    >>> tangents, labels = symmetry_tangents(model, theta)
+    >>> tangents.shape[1], len(labels)  # so(4) + 2 so(2)
+    (8, 8)
+    >>> bool((theta @ tangents).abs().max() < 1e-12)  # rotations keep the norm
+    True
+    """
+    actions = _generator_actions(model, cross_head=cross_head)
+    if not actions:
+        return theta.new_zeros(theta.numel(), 0), []
+    return (torch.stack([act(theta) for _, act in actions], 1),
+            [label for label, _ in actions])
+
+
+def _flow(act: Any, theta: torch.Tensor, angle: float, terms: int = 40) -> torch.Tensor:
+    """``exp(angle M) theta`` by its Taylor series (M: a generator action)."""
+    total, term = theta.clone(), theta.clone()
+    for order in range(1, terms):
+        term = act(term) * (angle / order)
+        total = total + term
+    return total
+
+
+@dataclass(frozen=True)
+class SymmetryReport:
+    r"""Verification of a minimiser modulo the exact rotation symmetries of :math:`F`.
+
+    ``verified``: ``converged`` (the polish tolerance), every kept tangent an exact symmetry
+    (``exact``), near-null dimension of :math:`\nabla^2F` equal to the tangent span's rank,
+    largest principal angle between them :math:`\le` ``ANGLE_TOLERANCE``, and
+    :math:`\lambda_{\min}` of :math:`\nabla^2F` on the span's orthogonal complement
+    :math:`>0` (a Morse-Bott, non-strict, local minimiser).
+    """
+
+    candidates: int
+    kept: int
+    labels: tuple[str, ...]
+    tangent_rank: int
+    max_gradient_dot: float
+    max_hessian_product: float
+    max_orbit_value_change: float
+    max_orbit_gradient_norm: float
+    exact: bool
+    null_dimension: int
+    null_threshold: float
+    principal_angles: tuple[float, ...]
+    complement_smallest_eigenvalue: float
+    smallest_eigenvalue: float
+    largest_eigenvalue: float
+    gradient_norm: float
+    converged: bool
+    verified: bool
+    seconds: float
+
+
+ANGLE_TOLERANCE = 1e-6  # radians, largest principal angle between null space and tangent span
+NULL_RELATIVE = 1e-8  # |λ| <= 1e-8 λ_max counts as a null eigenvalue of ∇²F
+
+
+def verify_modulo_symmetry(trained: TrainedLanguageModel, *, tolerance: float = 1e-8,
+                           angle: float = 1.0) -> SymmetryReport:
+    r"""Check ``trained.theta`` is a minimiser of :math:`F` modulo exact rotation symmetries.
+
+    Tangents of :func:`symmetry_tangents` with :math:`\|t\|\ge10^{-8}\|\theta\|` are kept
+    (the others belong to orbits collapsed at this point). Each kept one must be an exact
+    symmetry, measured: :math:`|\nabla F\cdot t|\le` ``tolerance`` :math:`(1+|F|)\|t\|`,
+    :math:`\|\nabla^2F\,t\|\le10^{-8}\lambda_{\max}\|t\|`, and along the finite orbit
+    :math:`\theta'=e^{\text{angle}\,M}\theta`:
+    :math:`|F(\theta')-F(\theta)|\le10^{-12}(1+|F|)` and
+    :math:`\|\nabla F(\theta')\|\le` ``tolerance`` :math:`(1+|F|)` (a manifold of
+    critical points). Then, with the dense Hessian: the eigenvectors with
+    :math:`|\lambda|\le10^{-8}\lambda_{\max}` must span the tangent span (equal dimension,
+    principal angles :math:`\le` ``ANGLE_TOLERANCE``) and :math:`Q^\top\nabla^2F\,Q\succ0`
+    for an orthonormal basis :math:`Q` of its complement. Such a point is a local minimiser
+    (Morse-Bott lemma), not a strict one.
+    """
+    started = time.perf_counter()
+    data = trained.objective(trained.k)
+    decay = trained.decay
+
+    def function(theta: torch.Tensor) -> torch.Tensor:
+        return data(theta) + 0.5 * decay * theta.square().sum()
+
+    theta = trained.theta.detach()
+    value, gradient = _value_and_gradient(function, theta)
+    scale = 1 + abs(value)
+    chunk = None if theta.numel() <= DENSE_LIMIT else 256
+    matrix = torch.func.jacrev(torch.func.grad(function), chunk_size=chunk)(theta)
+    matrix = 0.5 * (matrix + matrix.T)
+    eigenvalues, eigenvectors = torch.linalg.eigh(matrix)
+    largest = float(eigenvalues.abs().max())
+    actions = _generator_actions(trained.model)
+    tangents = (torch.stack([act(theta) for _, act in actions], 1) if actions
+                else theta.new_zeros(theta.numel(), 0))
+    norms = tangents.norm(dim=0)
+    keep = norms >= 1e-8 * float(theta.norm())
+    kept = tangents[:, keep]
+    kept_actions = [action for action, flag in zip(actions, keep.tolist(), strict=True) if flag]
+    unit = kept / kept.norm(dim=0) if kept.shape[1] else kept
+    dots = (gradient @ unit).abs() if kept.shape[1] else theta.new_zeros(0)
+    products = (matrix @ unit).norm(dim=0) if kept.shape[1] else theta.new_zeros(0)
+    changes, orbit_gradients = [0.0], [0.0]
+    for _, act in kept_actions:
+        moved_value, moved_gradient = _value_and_gradient(function, _flow(act, theta, angle))
+        changes.append(abs(moved_value - value) / scale)
+        orbit_gradients.append(float(moved_gradient.norm()))
+    max_dot = float(dots.max()) if dots.numel() else 0.0
+    max_product = float(products.max()) if products.numel() else 0.0
+    exact = (max_dot <= tolerance * scale and max_product <= NULL_RELATIVE * largest
+             and max(changes) <= 1e-12 and max(orbit_gradients) <= tolerance * scale)
+    if unit.shape[1]:
+        left, singular, _ = torch.linalg.svd(unit, full_matrices=True)
+        rank = int((singular > 1e-8 * singular[0]).sum())
+    else:
+        left, rank = torch.eye(theta.numel(), dtype=theta.dtype, device=theta.device), 0
+    span, complement = left[:, :rank], left[:, rank:]
+    threshold = NULL_RELATIVE * largest
+    null = eigenvectors[:, eigenvalues.abs() <= threshold]
+    if null.shape[1] == rank:  # sines of the principal angles: svd of (complement)ᵀ null
+        sines = torch.linalg.svdvals(complement.T @ null).clamp(max=1.0) if rank else null[0]
+        angles = torch.arcsin(sines).tolist()
+    else:  # unequal dimensions: not the same space (π/2 for each unmatched direction)
+        overlap = torch.linalg.svdvals(span.T @ null) if rank and null.shape[1] else span[0, :0]
+        angles = (torch.arccos(overlap.clamp(max=1.0)).tolist()
+                  + [torch.pi / 2] * abs(null.shape[1] - rank))
+    reduced = complement.T @ matrix @ complement
+    complement_smallest = float(torch.linalg.eigvalsh(0.5 * (reduced + reduced.T))[0])
+    converged = float(gradient.norm()) <= tolerance * scale
+    verified = (converged and exact and null.shape[1] == rank
+                and max(angles, default=0.0) <= ANGLE_TOLERANCE and complement_smallest > 0)
+    return SymmetryReport(
+        candidates=len(actions), kept=len(kept_actions),
+        labels=tuple(label for label, _ in kept_actions), tangent_rank=rank,
+        max_gradient_dot=max_dot, max_hessian_product=max_product,
+        max_orbit_value_change=max(changes), max_orbit_gradient_norm=max(orbit_gradients),
+        exact=exact, null_dimension=int(null.shape[1]), null_threshold=threshold,
+        principal_angles=tuple(float(a) for a in angles),
+        complement_smallest_eigenvalue=complement_smallest,
+        smallest_eigenvalue=float(eigenvalues[0]), largest_eigenvalue=float(eigenvalues[-1]),
+        gradient_norm=float(gradient.norm()), converged=converged, verified=verified,
+        seconds=time.perf_counter() - started)

@@ -30,12 +30,21 @@ __all__ = ["AGREEMENT_SIGMAS", "run_probe_experiment"]
 
 AGREEMENT_SIGMAS = (1e-4, 1e-3, 1e-2, 3e-2, 1e-1)
 
-QUICK = {"vocab_size": 4, "dim": 8, "layers": 1, "length": 3, "k": 128, "max_iterations": 600,
+STREAM = {"order": 2, "sharpness": 6.0, "heads": 2, "continuation": (1e-3,)}
+QUICK = {"vocab_size": 4, "dim": 8, "layers": 1, "length": 3, "k": 128, "max_iterations": 300,
          "subspace": 4, "probes": 8, "draws": 64, "samples": 4, "polish_iterations": 40,
-         "cg_iterations": 200, "decay": 0.1}
+         "cg_iterations": 200, "decay": 0.1, **STREAM}
 FULL = {"vocab_size": 6, "dim": 16, "layers": 2, "length": 5, "k": 512, "max_iterations": 600,
         "subspace": 8, "probes": 32, "draws": 128, "samples": 6, "polish_iterations": 40,
-        "cg_iterations": 200, "decay": 0.1}
+        "cg_iterations": 200, "decay": 0.1, **STREAM}
+# STREAM: a second-order Markov stream (rows softmax(6 ξ_ab)), so that a bigram model is not
+# the Bayes predictor, and an L-BFGS homotopy λ = 1e-3 → 0.1. Without the homotopy L-BFGS
+# reaches a strict minimiser with the block switched off (quick: loss 0.614, F 0.821,
+# ‖θ_blocks‖ 6.5e-4); with it, a lower one (loss 0.432, F 0.725) with the block ACTIVE, at
+# uniform attention (W_q = W_k = 0) and a rank-1 value path: a non-strict minimiser whose
+# Hessian null space is the tangent space of the value/output rotation orbit
+# (verify_modulo_symmetry). With the first-order stream (order 1, sharpness 2, no
+# homotopy), the minimiser is the bigram model with the block off (module docstring).
 # decay: λ of F_k = L_k + λ/2 ‖θ‖² (the paper's L_k with a ridge term). It is common to every
 # sample loss, so the increments L_{k+1} − L_k below use the undecayed objectives exactly,
 # and the Lanczos basis of H^(k) is that of H^(k) + λI. λ = 0.1 because smaller values leave
@@ -227,6 +236,24 @@ def _causal(trained: Any) -> float:
         return float((hidden(tokens)[:, :-1] - hidden(altered)[:, :-1]).abs().max())
 
 
+def _ngram_entropies(windows: torch.Tensor, targets: torch.Tensor) -> list[float]:
+    """Empirical conditional entropies (nats) of the target given the last 1 and 2 tokens.
+
+    The cross-entropy of the best bigram / trigram table on these samples (no decay).
+    """
+    entropies = []
+    for context in (1, 2):
+        keys = [tuple(row) for row in windows[:, -context:].tolist()]
+        joint: dict[tuple[Any, int], int] = {}
+        marginal: dict[Any, int] = {}
+        for key, target in zip(keys, targets.tolist(), strict=True):
+            joint[key, target] = joint.get((key, target), 0) + 1
+            marginal[key] = marginal.get(key, 0) + 1
+        entropies.append(-sum(count * float(np.log(count / marginal[key]))
+                              for (key, _), count in joint.items()) / len(keys))
+    return entropies
+
+
 def _block_norm(model: Any) -> float:
     """Euclidean norm of the transformer blocks' parameters (0: attention/MLP switched off)."""
     with torch.no_grad():
@@ -254,16 +281,27 @@ def run_probe_experiment(device: str, full: bool, seed: int) -> dict[str, Any]:
 
 def _experiment(device: str, full: bool, seed: int) -> dict[str, Any]:
     from theorylab.gpu import HessianOperator, lanczos_eigenpairs, power_iteration_eigenpairs
-    from theorylab.gpu.subspace_language_model import polish_to_minimiser, train_to_minimiser
+    from theorylab.gpu.subspace_language_model import (
+        DENSE_LIMIT,
+        polish_to_minimiser,
+        train_to_minimiser,
+        verify_modulo_symmetry,
+    )
 
     config = FULL if full else QUICK
     trained = train_to_minimiser(
         vocab_size=config["vocab_size"], dim=config["dim"], layers=config["layers"],
         length=config["length"], k=config["k"], decay=config["decay"], seed=seed, device=device,
-        max_iterations=config["max_iterations"], spare=config["samples"])
+        max_iterations=config["max_iterations"], spare=config["samples"],
+        heads=config["heads"], order=config["order"], sharpness=config["sharpness"],
+        continuation=config["continuation"])
     trained, polish = polish_to_minimiser(
         trained, tolerance=POLISH_TOLERANCE, max_iterations=config["polish_iterations"],
         cg_iterations=config["cg_iterations"], seed=seed)
+    # modulo-symmetry verification (dense Hessian): always at quick; beyond DENSE_LIMIT
+    # parameters only where the strict check fails (a strict minimiser needs no more)
+    symmetry = (verify_modulo_symmetry(trained, tolerance=POLISH_TOLERANCE)
+                if not polish.minimiser or trained.theta.numel() <= DENSE_LIMIT else None)
     k, dimension, theta = trained.k, config["subspace"], trained.theta
     before, after = trained.objective(k), trained.objective(k + 1)
     size = theta.numel()
@@ -341,6 +379,12 @@ def _experiment(device: str, full: bool, seed: int) -> dict[str, Any]:
         "gradient_norm_at_minimiser": trained.gradient_norm, "lbfgs_evaluations":
         trained.iterations, "causal_leak": _causal(trained),
         "polish": {**asdict(polish), "gradient_norms": list(polish.gradient_norms)},
+        "symmetry": None if symmetry is None else {
+            **asdict(symmetry), "labels": list(symmetry.labels),
+            "principal_angles": list(symmetry.principal_angles)},
+        "stream": {name: config[name] for name in STREAM},
+        "loss_at_minimiser": float(before(theta).detach()),
+        "bigram_trigram_entropy": _ngram_entropies(trained.windows[:k], trained.targets[:k]),
         "c_k_identity": paper_c,
         "lanczos_eigenvalues": lanczos.eigenvalues.cpu().tolist(),
         "power_eigenvalues": power.eigenvalues.cpu().tolist(),

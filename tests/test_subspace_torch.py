@@ -123,11 +123,8 @@ def test_quick_probe_point_is_a_verified_minimiser_modulo_symmetry(quick_trained
     # the quick level with the experiment's own settings: not strictly (the strict check
     # rejects it, lambda_min ~ -1e-13), but modulo the value/output rotation orbit.
     from theorylab.claims.subspace.empirical_torch import POLISH_TOLERANCE, QUICK
-    from theorylab.gpu.subspace_language_model import (
-        polish_to_minimiser,
-        symmetry_tangents,
-        verify_modulo_symmetry,
-    )
+    from theorylab.gpu.subspace_language_model import polish_to_minimiser
+    from theorylab.gpu.subspace_symmetry import symmetry_tangents, verify_modulo_symmetry
 
     polished, report = polish_to_minimiser(
         quick_trained, tolerance=POLISH_TOLERANCE, max_iterations=QUICK["polish_iterations"],
@@ -166,7 +163,7 @@ def test_rotation_tangents_are_exact_symmetries_of_a_generic_model():
     # oracle: the model's outputs and the parameter norm along the finite flow exp(M) theta,
     # at a random (non-critical) point where the heads' attention patterns differ
     from theorylab.gpu.models import TinyTransformer
-    from theorylab.gpu.subspace_language_model import _flow, _generator_actions
+    from theorylab.gpu.subspace_symmetry import _flow, _generator_actions
 
     model = TinyTransformer(vocab_size=4, dim=8, heads=2, layers=1, max_length=3,
                             seed=3).double()

@@ -285,8 +285,8 @@ def _experiment(device: str, full: bool, seed: int) -> dict[str, Any]:
         DENSE_LIMIT,
         polish_to_minimiser,
         train_to_minimiser,
-        verify_modulo_symmetry,
     )
+    from theorylab.gpu.subspace_symmetry import verify_modulo_symmetry
 
     config = FULL if full else QUICK
     trained = train_to_minimiser(

@@ -16,6 +16,7 @@ from theorylab.proofs.steps import cayley_orthogonal, equality_step
 from theorylab.spec import DerivationStep
 
 __all__ = [
+    "batch_masks",
     "batch_moment_steps",
     "default_frames",
     "diagonal_restriction_steps",
@@ -38,7 +39,8 @@ def _fractions(batch: int, size: int) -> tuple[sympy.Rational, sympy.Rational]:
     return sympy.Rational(batch, size), tilde
 
 
-def _masks(size: int, batch: int) -> list[sympy.Matrix]:
+def batch_masks(size: int, batch: int) -> list[sympy.Matrix]:
+    """Every diagonal selection matrix ``P`` with exactly ``batch`` ones (Sec. 2.2)."""
     return [
         sympy.diag(*[1 if index in chosen else 0 for index in range(size)])
         for chosen in combinations(range(size), batch)
@@ -52,7 +54,7 @@ def _diag(matrix: sympy.Matrix) -> sympy.Matrix:
 def batch_moment_steps(size: int, batch: int) -> list[DerivationStep]:
     """Lemma A.1 (Eq. 19, 22-23): enumerate all ``C(D, B)`` batches with a symbolic ``M``."""
     beta, tilde = _fractions(batch, size)
-    masks = _masks(size, batch)
+    masks = batch_masks(size, batch)
     generic = sympy.Matrix(size, size, lambda i, j: sympy.Symbol(f"M_{i}{j}", real=True))
     first = sum(masks, sympy.zeros(size, size)) / len(masks)
     cross = sum((p * generic * q for p in masks for q in masks), sympy.zeros(size, size))
@@ -84,7 +86,7 @@ def second_moment_steps(size: int, batch: int) -> list[DerivationStep]:
     beta, tilde = _fractions(batch, size)
     ntk = _symmetric("Theta", size)
     covariance = _symmetric("Sigma", size)
-    masks = _masks(size, batch)
+    masks = batch_masks(size, batch)
     updates = [sympy.eye(size) - ETA / beta * ntk * mask for mask in masks]
     expected = sum((u * covariance * u.T for u in updates), sympy.zeros(size, size)) / len(masks)
     eq26 = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sympy
 
+from theorylab.proofs.seos import batch_masks
 from theorylab.proofs.steps import equality_step
 from theorylab.spec import DerivationStep
 
@@ -43,15 +44,6 @@ def _moment_expectation(
                 raise ValueError(f"moment of order {power} is outside the model's degree")
         total += coefficient * moment
     return sympy.expand(total)
-
-
-def _masks(size: int, batch: int) -> list[sympy.Matrix]:
-    from itertools import combinations
-
-    return [
-        sympy.diag(*[1 if index in subset else 0 for index in range(size)])
-        for subset in combinations(range(size), batch)
-    ]
 
 
 def _expected_estimators(
@@ -99,7 +91,7 @@ def _expected_estimators(
 
     w, v = LEFT[:, 0], RIGHT[:, 0]
     sigma = lambda theta: (w.T * jacobian_at(theta) * v)[0]  # noqa: E731
-    masks = _masks(size, batch)
+    masks = batch_masks(size, batch)
     first_total = second_total = sympy.Integer(0)
     step = eta / batch
     zero = sympy.zeros(parameters, 1)

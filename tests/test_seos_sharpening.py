@@ -10,6 +10,7 @@ from theorylab.solvers.quadratic_regression import (
     exact_eigenvalue_derivatives,
     minibatch_masks,
     quadratic_model_curvature,
+    random_quadratic_curvature,
     simulate_eigenvalue_derivatives,
     singular_triples,
     two_step_estimates,
@@ -81,9 +82,9 @@ def test_moment_rule_premise_degree_at_most_three():
         )[1]
 
     def along_q(t):
-        return two_step_estimates(
-            jacobian, t * direction_q, base_z[None], masks, masks, 0.7, 1, 0
-        )[1]
+        return two_step_estimates(jacobian, t * direction_q, base_z[None], masks, masks, 0.7, 1, 0)[
+            1
+        ]
 
     for curve in (along_z, along_q):
         values = np.array([curve(t) for t in steps])
@@ -141,3 +142,7 @@ def test_trajectories_match_a_plain_loop_at_full_batch():
             theta = theta - 0.3 / 4 * jacobian.T @ residual
     with pytest.raises(ShapeError):
         ntk_top_eigenvalue_trajectories(jacobians, curvatures[:2], residuals, 0.3, 4, 3, rng)
+    with pytest.raises(ParameterError):
+        ntk_top_eigenvalue_trajectories(jacobians, curvatures, residuals, 0.3, 4, -1, rng)
+    with pytest.raises(ParameterError):
+        random_quadratic_curvature(np.eye(2), [1.0, -1.0], 3, rng)

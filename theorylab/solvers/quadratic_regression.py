@@ -62,6 +62,7 @@ __all__ = [
     "minibatch_masks",
     "ntk_top_eigenvalue_trajectories",
     "quadratic_model_curvature",
+    "random_quadratic_curvature",
     "simulate_eigenvalue_derivatives",
     "singular_triples",
     "two_step_estimates",
@@ -333,24 +334,15 @@ def simulate_eigenvalue_derivatives(
     firsts, seconds = [], []
     for start in range(0, int(draws), CHUNK):
         count = min(CHUNK, int(draws) - start)
-        upper = np.triu(rng.standard_normal((count, size, parameters, parameters)))
-        blocks = (upper + np.triu(upper, 1).transpose(0, 1, 3, 2)) * np.sqrt(variances)[
-            None, :, None, None
-        ]
-        curvature = np.einsum("dg,ngpq->ndpq", left, blocks)
-        # uniform B-subsets: the B smallest of D i.i.d. uniforms, per row and step
-        ranks = np.argsort(np.argsort(rng.random((2, count, size)), axis=-1), axis=-1)
-        masks = (ranks < batch_size).astype(float)
+        curvature = random_quadratic_curvature(
+            left, np.broadcast_to(variances, (count, size)), parameters, rng
+        )
+        masks = _random_masks(rng, (2, count, size), batch_size)
         residual = rng.standard_normal((count, size))
         probe = np.einsum("d,ndpq,q->np", w, curvature, v)
-        theta1 = -step * (masks[0] * residual) @ matrix
-        jacobian1 = matrix + np.einsum("ndpq,nq->ndp", curvature, theta1)
-        residual1 = (
-            residual
-            + theta1 @ matrix.T
-            + 0.5 * np.einsum("ndpq,np,nq->nd", curvature, theta1, theta1)
-        )
-        theta2 = theta1 - step * np.einsum("ndp,nd->np", jacobian1, masks[1] * residual1)
+        zero = np.zeros((count, parameters))
+        _, theta1 = _sgd_step(matrix, curvature, residual, zero, masks[0], step)
+        jacobian1, theta2 = _sgd_step(matrix, curvature, residual, theta1, masks[1], step)
         row1 = np.einsum("d,ndp->np", w, jacobian1)
         firsts.append(np.sum(row1**2, axis=1) - np.sum((w @ matrix) ** 2))
         seconds.append(np.einsum("np,np->n", theta2 - 2 * theta1, probe))
@@ -374,7 +366,7 @@ def ntk_top_eigenvalue_trajectories(
     steps: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    r""":math:`\lambda_{\max}(J_tJ_t^	op/D)` along SGD on Eq. 12 for a stack of models (Fig. 2).
+    r""":math:`\lambda_{\max}(J_tJ_t^\top/D)` along SGD on Eq. 12 for a stack of models (Fig. 2).
 
     ``jacobians`` (n, D, P), ``curvatures`` (n, D, P, P) and ``residuals`` (n, D) are ``n``
     independent models; each step draws a fresh uniform ``B``-subset per model. Returns an
@@ -401,29 +393,77 @@ def ntk_top_eigenvalue_trajectories(
         raise NonFiniteError("jacobians and curvatures must be finite")
     check_positive(learning_rate, "learning_rate")
     _check_batch(size, batch_size)
+    if isinstance(steps, bool) or not float(steps).is_integer() or steps < 0:
+        raise ParameterError(f"steps must be a non-negative integer, got {steps!r}")
     theta = np.zeros((count, parameters))
     history = np.empty((int(steps) + 1, count))
     with np.errstate(over="ignore", invalid="ignore"):
-        for step in range(int(steps) + 1):
-            jacobian = stack + np.einsum("ndpq,nq->ndp", tensor, theta)
+        for step in range(int(steps) + 1):  # the last update is not used
+            mask = _random_masks(rng, (count, size), batch_size)
+            jacobian, updated = _sgd_step(
+                stack, tensor, start, theta, mask, learning_rate / batch_size
+            )
             gram = jacobian @ jacobian.transpose(0, 2, 1) / size
             finite = np.all(np.isfinite(gram), axis=(1, 2))
             history[step] = np.nan
             if np.any(finite):
                 history[step, finite] = np.linalg.eigvalsh(gram[finite])[:, -1]
-            if step == int(steps):
-                break
-            residual = (
-                start
-                + np.einsum("ndp,np->nd", stack, theta)
-                + 0.5 * np.einsum("ndpq,np,nq->nd", tensor, theta, theta)
-            )
-            ranks = np.argsort(np.argsort(rng.random((count, size)), axis=1), axis=1)
-            mask = (ranks < batch_size).astype(float)
-            theta = theta - learning_rate / batch_size * np.einsum(
-                "ndp,nd->np", jacobian, mask * residual
-            )
+            theta = updated
     return history
+
+
+def random_quadratic_curvature(
+    left: np.ndarray, variances: np.ndarray, parameters: int, rng: np.random.Generator
+) -> np.ndarray:
+    r"""Eq. 13 with Gaussian blocks, batched over leading axes.
+
+    :math:`Q = \sum_\gamma w_\gamma\otimes\sqrt{V_\gamma}M_\gamma`, :math:`M_\gamma` symmetric
+    with i.i.d. standard normal entries (diagonal included).
+
+    ``left`` (..., D, D) holds the left singular vectors as columns, ``variances`` (..., D) the
+    :math:`V_\gamma`; the leading axes broadcast. Returns (..., D, P, P).
+
+    Examples
+    --------
+    >>> q = random_quadratic_curvature(np.eye(2), np.ones((5, 2)), 3, np.random.default_rng(0))
+    >>> q.shape, bool(np.allclose(q, np.swapaxes(q, -1, -2)))
+    ((5, 2, 3, 3), True)
+    """
+    variances = np.asarray(variances, dtype=float)
+    if not np.all(np.isfinite(variances)) or np.any(variances < 0):
+        raise ParameterError("curvature variances must be finite and non-negative")
+    scales = np.sqrt(variances)
+    upper = np.triu(rng.standard_normal((*scales.shape, parameters, parameters)))
+    blocks = (upper + np.swapaxes(np.triu(upper, 1), -1, -2)) * scales[..., None, None]
+    return np.einsum("...dg,...gpq->...dpq", np.asarray(left, dtype=float), blocks)
+
+
+def _random_masks(rng: np.random.Generator, shape: tuple[int, ...], batch_size: int) -> np.ndarray:
+    """Uniform ``B``-subsets along the last axis: the ``B`` smallest of i.i.d. uniforms."""
+    ranks = np.argsort(np.argsort(rng.random(shape), axis=-1), axis=-1)
+    return (ranks < batch_size).astype(float)
+
+
+def _sgd_step(
+    jacobian: np.ndarray,
+    curvature: np.ndarray,
+    residual: np.ndarray,
+    theta: np.ndarray,
+    mask: np.ndarray,
+    step: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""One step of Eq. 12 for a batch of models; leading axes broadcast.
+
+    Returns :math:`(J(\theta),\ \theta - \tfrac\eta B J(\theta)^\top P\,z(\theta))`; ``jacobian``
+    (the :math:`J_0`) may be shared by all models.
+    """
+    current = jacobian + np.einsum("...dpq,...q->...dp", curvature, theta)
+    value = (
+        residual
+        + np.einsum("...dp,...p->...d", jacobian, theta)
+        + 0.5 * np.einsum("...dpq,...p,...q->...d", curvature, theta, theta)
+    )
+    return current, theta - step * np.einsum("...dp,...d->...p", current, mask * value)
 
 
 def _check_batch(size: int, batch_size: int) -> int:

@@ -35,10 +35,10 @@ from theorylab.error_laws import loglog_slope
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.quadratic_regression import (
-    EigenvalueDerivatives,
     eigenvalue_derivatives_formula,
     eq17_printed_batch_gap,
     exact_eigenvalue_derivatives,
+    random_quadratic_curvature,
     simulate_eigenvalue_derivatives,
     singular_triples,
 )
@@ -342,20 +342,6 @@ def exact_gap(context: CheckContext) -> Finding:
     )
 
 
-def _simulated(
-    jacobian: np.ndarray,
-    eta: float,
-    batch: int,
-    mode: int,
-    draws: int,
-    rng: np.random.Generator,
-    variances: np.ndarray | None,
-) -> EigenvalueDerivatives:
-    return simulate_eigenvalue_derivatives(
-        jacobian, eta, batch, mode, draws, rng, curvature_variances=variances
-    )
-
-
 @CATALOG.check(
     CONSERVATIVE_SHARPENING,
     kind=CheckKind.EXACT,
@@ -376,7 +362,9 @@ def first_derivative(context: CheckContext) -> Finding:
         for mode in (0, size // 2):
             measured, predicted = [], []
             for batch in batches:
-                result = _simulated(jacobian, eta, batch, mode, draws, rng, variances)
+                result = simulate_eigenvalue_derivatives(
+                    jacobian, eta, batch, mode, draws, rng, curvature_variances=variances
+                )
                 formula = eigenvalue_derivatives_formula(
                     jacobian, eta, batch, mode, curvature_variances=variances
                 )[0]
@@ -437,8 +425,8 @@ def second_derivative_monte_carlo(context: CheckContext) -> Finding:
     size, parameters, eta = 3, 4, 0.8
     jacobian = rng.standard_normal((size, parameters)) / np.sqrt(parameters)
     draws = 400_000 if context.full else 60_000
-    small = _simulated(jacobian, eta, 1, 0, draws, rng, None)
-    full = _simulated(jacobian, eta, size, 0, draws, rng, None)
+    small = simulate_eigenvalue_derivatives(jacobian, eta, 1, 0, draws, rng)
+    full = simulate_eigenvalue_derivatives(jacobian, eta, size, 0, draws, rng)
     measured = small.second - full.second
     stderr = float(np.hypot(small.second_stderr, full.second_stderr))
     exact = eigenvalue_derivatives_formula(jacobian, eta, 1)[1]
@@ -542,11 +530,7 @@ def _fig2_models(
     relative = np.zeros((seeds, size))
     relative[:, : values.shape[1]] = values / values[:, :1]
     variances = FIG2["scale"] * (np.ones((seeds, size)) if weighting == "flat" else relative)
-    upper = np.triu(rng.standard_normal((seeds, size, parameters, parameters)))
-    blocks = (upper + np.triu(upper, 1).transpose(0, 1, 3, 2)) * np.sqrt(variances)[
-        :, :, None, None
-    ]
-    curvatures = np.einsum("ndg,ngpq->ndpq", left, blocks)
+    curvatures = random_quadratic_curvature(left, variances, parameters, rng)
     return jacobians, curvatures, rng.standard_normal((seeds, size))
 
 

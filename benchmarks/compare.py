@@ -7,7 +7,8 @@ Run (from the repository root, in the bench venv of ``benchmarks/README.md``)::
 
 Prints, for an MLP, a CNN and a transformer on one batch with the mean cross-entropy loss:
 
-[hvp]    HVP / gradient wall-clock (theorylab reverse-over-reverse default and
+[hvp]    HVP / gradient wall-clock (theorylab reverse-over-reverse default, which reuses
+         the gradient graph on one batch; the same with the graph rebuilt per product; and
          forward-over-reverse), medians of interleaved repeats;
 [match]  theorylab vs curvlinops Hessian and GGN matvecs: max relative difference of the
          outputs first (and of each HVP against a float64 central difference of the
@@ -190,7 +191,8 @@ def compare_matvecs(case: Case, objective: Objective, args: argparse.Namespace,
                     summary: dict[str, float]) -> None:
     """[hvp] and [match]: HVP/gradient ratios and matvecs against curvlinops."""
     device = objective.functional.device
-    hessian = HessianOperator(objective)
+    hessian = HessianOperator(objective)  # one batch: the gradient graph is reused
+    hessian_rebuilt = HessianOperator(objective, reuse_graph=False)
     hessian_forward = HessianOperator(objective, mode="forward")
     ggn = GGNOperator(objective)
     vector = torch.randn(hessian.shape[0], generator=torch.Generator().manual_seed(1))
@@ -200,6 +202,7 @@ def compare_matvecs(case: Case, objective: Objective, args: argparse.Namespace,
         "gradient": plain_gradient(case),
         "gradient (theorylab functional)": lambda: functional_gradient(objective.theta),
         "HVP reverse-over-reverse (default)": lambda: hessian @ vector,
+        "HVP reverse, graph rebuilt per product": lambda: hessian_rebuilt @ vector,
         "HVP forward-over-reverse": lambda: hessian_forward @ vector,
         "GGN-vector": lambda: ggn @ vector,
     }
@@ -220,9 +223,11 @@ def compare_matvecs(case: Case, objective: Objective, args: argparse.Namespace,
     seconds = median_seconds(functions, args.repeats, device)
     gradient = seconds["gradient"]
     for name, value in seconds.items():
-        print(f"  [hvp] {name:36s} {milliseconds(value):>10s}  {value / gradient:5.2f} x grad")
+        print(f"  [hvp] {name:40s} {milliseconds(value):>10s}  {value / gradient:5.2f} x grad")
     summary[f"{case.name}: HVP/grad (reverse, default)"] = (
         seconds["HVP reverse-over-reverse (default)"] / gradient)
+    summary[f"{case.name}: HVP/grad (reverse, graph rebuilt)"] = (
+        seconds["HVP reverse, graph rebuilt per product"] / gradient)
     summary[f"{case.name}: HVP/grad (forward-over-reverse)"] = (
         seconds["HVP forward-over-reverse"] / gradient)
     if curvlinops is not None:

@@ -20,8 +20,10 @@ from typing import Any
 
 import torch
 
+from theorylab.errors import ShapeError
+
 from .adapter import FunctionalModel
-from .memory import check_memory, chunk_size_for
+from .memory import DEFAULT_MEMORY_BUDGET, check_memory, chunk_size_for
 from .parameters import ParameterSelection
 from .results import TraceResult
 
@@ -61,7 +63,42 @@ def _prepare(
 ) -> tuple[FunctionalModel, torch.Tensor, int]:
     functional = FunctionalModel(model, parameters=parameters, device=device, dtype=dtype)
     tensor = functional.inputs(inputs)
-    return functional, tensor, functional.output_dim(tensor)
+    return functional, tensor, _checked_output_dim(functional, tensor)
+
+
+def _checked_output_dim(functional: FunctionalModel, tensor: torch.Tensor) -> int:
+    """``K`` from one forward pass; an input the model cannot take is a ShapeError up front.
+
+    The model is the only authority on the input shape it accepts, so the first sample is
+    run once before any Jacobian work; torch's shape error becomes a one-line
+    :class:`~theorylab.errors.ShapeError` naming the given shape and, when the first layer
+    says, the expected one.
+    """
+    try:
+        return functional.output_dim(tensor)
+    except torch.OutOfMemoryError:
+        raise
+    except (RuntimeError, IndexError) as exc:
+        given = tuple(tensor.shape)
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ShapeError(
+            f"inputs of shape {given} do not fit the model{_expected_input(functional.module)}: "
+            f"{detail}"
+        ) from None
+
+
+def _expected_input(model: torch.nn.Module) -> str:
+    """``" (first layer Linear expects (n, 3))"`` when the first layer says; else ``""``."""
+    first = next((m for m in model.modules() if not list(m.children())), None)
+    if isinstance(first, torch.nn.Linear):
+        return f" (first layer Linear expects (n, ..., {first.in_features}))"
+    if isinstance(first, torch.nn.Conv1d | torch.nn.Conv2d | torch.nn.Conv3d):
+        spatial = ", ".join("..." for _ in first.kernel_size)
+        kind = type(first).__name__
+        return f" (first layer {kind} expects (n, {first.in_channels}, {spatial}))"
+    if isinstance(first, torch.nn.Embedding):
+        return f" (first layer Embedding expects integer ids in [0, {first.num_embeddings}))"
+    return ""
 
 
 def _squeeze_scalar(jacobian: torch.Tensor) -> torch.Tensor:
@@ -142,9 +179,17 @@ def ntk_gram(
 
     :math:`\Theta_{(i,k),(j,l)} = \langle \partial f_k(x_i)/\partial\theta,\,
     \partial f_l(x_j)/\partial\theta\rangle`, exact. Divide by :math:`n` (or by the paper's
-    :math:`D`) yourself if a normalised kernel is wanted. When the whole Jacobian fits in
-    half the budget it is computed once; otherwise Jacobian chunks are recomputed per block.
-    Arguments are those of :func:`output_jacobian`.
+    :math:`D`) yourself if a normalised kernel is wanted. Arguments are those of
+    :func:`output_jacobian`; ``memory_budget`` bounds the Gram matrix plus the Jacobian
+    columns held at once.
+
+    Every Jacobian entry is computed exactly once. With :math:`B` the budget left after the
+    Gram matrix, the Jacobian is held whole when its :math:`nKp` entries take at most
+    :math:`3B/4` (one sample chunk's working set takes the rest) and
+    :math:`\Theta = JJ^\top` is one product; otherwise the parameters are split into groups
+    of whole tensors whose columns :math:`J_g` fit, and :math:`\Theta = \sum_g J_gJ_g^\top`
+    (each group repeats the forward pass only). A single tensor too large for a group is
+    done out of core by row panels (:func:`_panel_gram`), the one case that recomputes rows.
 
     Returns
     -------
@@ -166,36 +211,82 @@ def ntk_gram(
             [2., 4.]])
     """
     functional, tensor, num_outputs = _prepare(model, inputs, parameters, device, dtype)
-    n, p = tensor.shape[0], functional.num_parameters
     itemsize = functional.theta.element_size()
-    rows = n * num_outputs
+    rows = tensor.shape[0] * num_outputs
     check_memory(rows * rows * itemsize, f"NTK Gram matrix ({rows}, {rows})", memory_budget)
-    budget_left = None if memory_budget is None else memory_budget - rows * rows * itemsize
-    gram = torch.empty(rows, rows, dtype=functional.dtype, device=functional.device)
-    size = chunk_size_for(n, num_outputs * p * itemsize, chunk_size, budget_left)
-    cached: list[torch.Tensor] | None = None
-    if budget_left is None or 2 * rows * p * itemsize <= budget_left:
-        cached = [b.reshape(-1, p) for b in jacobian_chunks(functional, tensor, size)]
-    for i, start_i in enumerate(range(0, n, size)):
-        left = cached[i] if cached is not None else _block(functional, tensor, start_i, size)
-        for j, start_j in enumerate(range(0, n, size)):
-            if j < i:
-                continue
-            right = cached[j] if cached is not None else _block(functional, tensor, start_j, size)
-            block = left @ right.T
-            rows_i = slice(start_i * num_outputs, start_i * num_outputs + left.shape[0])
-            rows_j = slice(start_j * num_outputs, start_j * num_outputs + right.shape[0])
-            gram[rows_i, rows_j] = block
-            gram[rows_j, rows_i] = block.T
+    budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget
+    columns = max(0, 3 * (budget - rows * rows * itemsize) // 4) // (rows * itemsize)
+    gram = torch.zeros(rows, rows, dtype=functional.dtype, device=functional.device)
+    for group in _parameter_groups(functional, columns):
+        member = functional if len(group) == len(functional.names) else FunctionalModel(
+            model, parameters=list(group), device=functional.device, dtype=functional.dtype)
+        width = member.num_parameters
+        if width <= columns:
+            blocks, start = [], 0
+            for chunk in jacobian_chunks(member, tensor, chunk_size, memory_budget):
+                blocks.append((start, chunk.reshape(-1, width)))  # kept as computed: no copy
+                start += blocks[-1][1].shape[0]
+            for i, (row_i, left) in enumerate(blocks):
+                for row_j, right in blocks[i:]:
+                    _add_block(gram, row_i, left, row_j, right)
+        else:
+            left = max(1, budget - rows * rows * itemsize)
+            _panel_gram(member, tensor, num_outputs, gram, chunk_size, left)
     return gram
 
 
-def _block(
-    functional: FunctionalModel, inputs: torch.Tensor, start: int, size: int
-) -> torch.Tensor:
-    chunk = inputs[start : start + size]
-    (jacobian,) = jacobian_chunks(functional, chunk, chunk_size=chunk.shape[0])
-    return jacobian.reshape(-1, functional.num_parameters)
+def _parameter_groups(functional: FunctionalModel, columns: int) -> list[tuple[str, ...]]:
+    """Split the selected tensors, in order, into groups of at most ``columns`` entries."""
+    groups: list[list[str]] = [[]]
+    width = 0
+    for name, size in zip(functional.names, functional.sizes, strict=True):
+        if groups[-1] and width + size > columns:
+            groups.append([])
+            width = 0
+        groups[-1].append(name)
+        width += size
+    return [tuple(group) for group in groups]
+
+
+def _panel_gram(
+    functional: FunctionalModel, inputs: torch.Tensor, num_outputs: int, gram: torch.Tensor,
+    chunk_size: int | None, budget: int,
+) -> None:
+    r"""Add :math:`J_gJ_g^\top` when :math:`J_g` does not fit: out-of-core by row panels.
+
+    A panel of as many samples as half of ``budget`` holds is computed once and kept; the
+    later samples are streamed past it in chunks (a quarter of the budget), so sample
+    :math:`i`'s rows are recomputed once per earlier panel, about :math:`n/(2R)` times for
+    panels of :math:`R` samples.
+    """
+    n, p = inputs.shape[0], functional.num_parameters
+    per_sample = num_outputs * p * functional.theta.element_size()
+    panel_size = max(1, min(n, budget // (2 * per_sample)))
+    step = chunk_size_for(n, per_sample, chunk_size, budget)
+    for start in range(0, n, panel_size):
+        panel = _rows(functional, inputs[start : start + panel_size], step)
+        _add_block(gram, start * num_outputs, panel, start * num_outputs, panel)
+        for later in range(start + panel_size, n, step):
+            block = _rows(functional, inputs[later : later + step], step)
+            _add_block(gram, start * num_outputs, panel, later * num_outputs, block)
+
+
+def _add_block(gram: torch.Tensor, row_i: int, left: torch.Tensor, row_j: int,
+               right: torch.Tensor) -> None:
+    r"""Add the block :math:`J_iJ_j^\top` at rows ``row_i``, columns ``row_j``, and its mirror.
+
+    Only blocks with ``row_i <= row_j`` are formed (the Gram matrix is symmetric).
+    """
+    product = left @ right.T
+    gram[row_i : row_i + left.shape[0], row_j : row_j + right.shape[0]] += product
+    if row_i != row_j:
+        gram[row_j : row_j + right.shape[0], row_i : row_i + left.shape[0]] += product.T
+
+
+def _rows(functional: FunctionalModel, inputs: torch.Tensor, step: int) -> torch.Tensor:
+    """The Jacobian rows of ``inputs``, ``(len(inputs) K, p)``, from chunks of ``step``."""
+    chunks = jacobian_chunks(functional, inputs, chunk_size=step)
+    return torch.cat([chunk.reshape(-1, functional.num_parameters) for chunk in chunks])
 
 
 def effective_curvature_trace(

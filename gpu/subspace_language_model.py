@@ -55,21 +55,25 @@ has dimension 7 = the Hessian's null space. :mod:`theorylab.gpu.subspace_symmetr
 from the parameter layout: every tangent is an exact symmetry (measured), the null space is the
 tangent span (principal angles ~1e-11), and :math:`H\succ0` on its
 complement (λ_min 3.1e-3): a Morse-Bott (non-strict) local minimiser.
+Its seven null eigenvalues come out at about :math:`-4.6\cdot10^{-13}` on one CPU (the
+curvature :math:`-\nabla F\cdot M^2\theta/\|M\theta\|^2` that ‖∇F‖ = 2e-12 leaves along the
+orbit, plus rounding) and with the other sign on another: both are far inside the roundoff
+margin :math:`n\,\epsilon\,\|H\|_2 = 708\cdot2.2\cdot10^{-16}\cdot2175 = 3.4\cdot10^{-10}`,
+so :func:`polish_to_minimiser` reports ``second_order = "singular within roundoff"`` and
+``minimiser = False`` whatever the sign (:mod:`theorylab.numerics`).
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 import torch
 
 from theorylab.errors import ParameterError
 
 from .adapter import Objective
-from .linear_operator import CurvatureOperator
 from .models import TinyTransformer
+from .subspace_polish import DENSE_LIMIT, PolishReport, polish_to_minimiser
 
 __all__ = [
     "DECAY",
@@ -240,203 +244,3 @@ def train_to_minimiser(
         model=model, windows=windows, targets=targets, k=k, decay=decay, theta=final.detach(),
         gradient_norm=float(gradient.norm()), iterations=evaluations,
     )
-
-
-DENSE_LIMIT = 2000  # parameters up to which the polish forms and diagonalises the Hessian
-
-
-@dataclass(frozen=True)
-class PolishReport:
-    r"""Diagnostics of :func:`polish_to_minimiser` on :math:`L_k+\frac\lambda2\|\theta\|^2`.
-
-    ``converged`` is ``gradient_norm <= tolerance * (1 + |value|)``; ``minimiser`` adds
-    ``smallest_eigenvalue > 0`` (second-order sufficient condition, float64).
-    """
-
-    method: str
-    gradient_norm_before: float
-    gradient_norm: float
-    value_before: float
-    value: float
-    tolerance: float
-    converged: bool
-    minimiser: bool
-    iterations: int
-    hessian_products: int
-    smallest_eigenvalue: float
-    largest_eigenvalue: float
-    smallest_eigenvalue_before: float
-    largest_eigenvalue_before: float
-    seconds: float
-    gradient_norms: tuple[float, ...]
-
-
-class _DecayedHessian(CurvatureOperator):
-    r""":math:`\nabla^2(L_k+\frac\lambda2\|\theta\|^2)(\theta) - s I` by double backward."""
-
-    def __init__(self, function: Any, theta: torch.Tensor, shift: float = 0.0) -> None:
-        size = theta.numel()
-        super().__init__((size, size), theta.dtype, theta.device, symmetric=True)
-        self.function, self.theta, self.shift, self.products = function, theta.detach(), shift, 0
-
-    def _matvec(self, vector: torch.Tensor) -> torch.Tensor:
-        self.products += 1
-        with torch.enable_grad():
-            point = self.theta.clone().requires_grad_(True)
-            (gradient,) = torch.autograd.grad(self.function(point), point, create_graph=True)
-            (product,) = torch.autograd.grad(gradient @ vector, point)
-        return product - self.shift * vector
-
-
-def _value_and_gradient(function: Any, theta: torch.Tensor) -> tuple[float, torch.Tensor]:
-    point = theta.detach().clone().requires_grad_(True)
-    value = function(point)
-    (gradient,) = torch.autograd.grad(value, point)
-    return float(value.detach()), gradient
-
-
-def _newton_cg_direction(operator: _DecayedHessian, gradient: torch.Tensor, iterations: int
-                         ) -> torch.Tensor:
-    """Truncated CG on ``H d = -g``; on negative curvature, that direction (descent sign)."""
-    direction = torch.zeros_like(gradient)
-    residual, search = -gradient, -gradient
-    tolerance = min(0.5, float(gradient.norm()) ** 0.5) * float(gradient.norm())
-    for _ in range(iterations):
-        product = operator @ search
-        curvature = float(search @ product)
-        if curvature <= 1e-12 * float(search @ search):
-            if not bool(direction.any()):
-                sign = -1.0 if float(search @ gradient) > 0 else 1.0
-                return sign * search * float(gradient.norm()) / max(abs(curvature), 1e-12)
-            return direction
-        step = float(residual @ residual) / curvature
-        direction = direction + step * search
-        updated = residual - step * product
-        if float(updated.norm()) <= tolerance:
-            return direction
-        search = updated + float(updated @ updated) / float(residual @ residual) * search
-        residual = updated
-    return direction
-
-
-def _extreme_eigenvalues(function: Any, theta: torch.Tensor, seed: int) -> tuple[float, float, int]:
-    from .lanczos import lanczos_eigenpairs
-
-    largest_operator = _DecayedHessian(function, theta)
-    largest = float(lanczos_eigenpairs(largest_operator, 1, tolerance=1e-6, seed=seed)
-                    .eigenvalues[0])
-    shifted = _DecayedHessian(function, theta, shift=largest)  # H - λmax I ≤ 0
-    negated = _Negated(shifted)
-    smallest = largest - float(lanczos_eigenpairs(negated, 1, tolerance=1e-6, seed=seed)
-                               .eigenvalues[0])
-    return smallest, largest, largest_operator.products + shifted.products
-
-
-class _Negated(CurvatureOperator):
-    def __init__(self, operator: CurvatureOperator) -> None:
-        super().__init__(operator.shape, operator.dtype, operator.device, symmetric=True)
-        self.operator = operator
-
-    def _matvec(self, vector: torch.Tensor) -> torch.Tensor:
-        return -(self.operator @ vector)
-
-
-def polish_to_minimiser(
-    trained: TrainedLanguageModel,
-    *,
-    tolerance: float = 1e-8,
-    max_iterations: int = 4,
-    cg_iterations: int = 50,
-    dense: bool = False,
-    dense_spectrum: bool | None = None,
-    seed: int = 0,
-) -> tuple[TrainedLanguageModel, PolishReport]:
-    r"""Damped Newton on :math:`F = L_k + \frac\lambda2\|\theta\|^2` from ``trained.theta``.
-
-    Steps: Newton-CG on double-backward HVPs (truncated CG, negative-curvature exit), or with
-    ``dense`` the saddle-free Newton step :math:`d = -V|\Lambda|_\epsilon^{-1}V^\top\nabla F`
-    (pure Newton where :math:`H\succ0`; :math:`|\lambda|` floored at
-    :math:`10^{-8}\lambda_{\max}`) on the dense Hessian ``torch.func.jacrev(torch.func.grad)``
-    (reverse over reverse: ``torch.func.hessian``, forward over reverse, is not symmetric on
-    this model). Final spectrum: dense when ``dense_spectrum`` (default: ``p <= DENSE_LIMIT``
-    or CUDA), else Lanczos for :math:`\lambda_{\max}` and for
-    :math:`\lambda_{\max}-\lambda_{\min}` (on :math:`\lambda_{\max}I-H`). Backtracking line search:
-    Armijo on :math:`F`, or, once the decrease is below rounding, no rise of :math:`F` beyond
-    :math:`10^{-13}(1+|F|)` with a decrease of :math:`\|\nabla F\|`. Stops at
-    :math:`\|\nabla F\|\le` ``tolerance`` :math:`(1+|F|)` or after ``max_iterations``; the
-    extreme Hessian eigenvalues at the final point come from the dense spectrum or Lanczos.
-    The polished parameters are written back into ``trained.model``.
-    """
-    started = time.perf_counter()
-    data = trained.objective(trained.k)
-    decay = trained.decay
-
-    def function(theta: torch.Tensor) -> torch.Tensor:
-        return data(theta) + 0.5 * decay * theta.square().sum()
-
-    if dense_spectrum is None:
-        dense_spectrum = (trained.theta.numel() <= DENSE_LIMIT
-                          or trained.theta.device.type == "cuda")
-    chunk = None if trained.theta.numel() <= DENSE_LIMIT else 256
-    hessian = torch.func.jacrev(torch.func.grad(function), chunk_size=chunk)
-
-    def extremes(point: torch.Tensor) -> tuple[float, float, int]:
-        if dense_spectrum:
-            matrix = hessian(point)
-            values = torch.linalg.eigvalsh(0.5 * (matrix + matrix.T))
-            return float(values[0]), float(values[-1]), point.numel()
-        return _extreme_eigenvalues(function, point, seed)
-
-    theta = trained.theta.detach().clone()
-    smallest_before, largest_before, products = extremes(theta)
-    value, gradient = _value_and_gradient(function, theta)
-    value_before, norms, iterations = value, [float(gradient.norm())], 0
-    spectrum: torch.Tensor | None = None
-    while True:
-        done = norms[-1] <= tolerance * (1 + abs(value)) or iterations >= max_iterations
-        if dense:  # fresh at the current point, also at exit
-            matrix = hessian(theta)
-            products += theta.numel()
-            spectrum, vectors = torch.linalg.eigh(0.5 * (matrix + matrix.T))
-        if done:
-            break
-        iterations += 1
-        if dense:
-            floor = 1e-8 * float(spectrum.abs().max())
-            direction = -(vectors @ ((vectors.T @ gradient) / spectrum.abs().clamp_min(floor)))
-        else:
-            operator = _DecayedHessian(function, theta)
-            direction = _newton_cg_direction(operator, gradient, cg_iterations)
-            products += operator.products
-        slope, step = float(gradient @ direction), 1.0
-        for _ in range(60):
-            candidate = theta + step * direction
-            new_value, new_gradient = _value_and_gradient(function, candidate)
-            if new_value <= value + 1e-4 * step * slope or (
-                    new_value <= value + 1e-13 * (1 + abs(value))
-                    and float(new_gradient.norm()) < (1 - 1e-4 * step) * norms[-1]):
-                break
-            step *= 0.5
-        else:
-            break  # no acceptable step: report where it stands
-        theta, value, gradient = candidate, new_value, new_gradient
-        norms.append(float(gradient.norm()))
-    if dense and dense_spectrum and spectrum is not None:  # already at the final point
-        smallest, largest = float(spectrum[0]), float(spectrum[-1])
-    else:
-        smallest, largest, count = extremes(theta)
-        products += count
-    with torch.no_grad():
-        torch.nn.utils.vector_to_parameters(theta, trained.model.parameters())
-    converged = norms[-1] <= tolerance * (1 + abs(value))
-    report = PolishReport(
-        method=("dense saddle-free Newton" if dense else "Newton-CG (HVPs)")
-        + (", dense spectrum" if dense_spectrum else ", Lanczos spectrum"),
-        gradient_norm_before=norms[0], gradient_norm=norms[-1], value_before=value_before,
-        value=value, tolerance=tolerance, converged=converged,
-        minimiser=converged and smallest > 0, iterations=iterations, hessian_products=products,
-        smallest_eigenvalue=smallest, largest_eigenvalue=largest,
-        smallest_eigenvalue_before=smallest_before, largest_eigenvalue_before=largest_before,
-        seconds=time.perf_counter() - started, gradient_norms=tuple(norms))
-    polished = replace(trained, theta=theta, gradient_norm=norms[-1])
-    return polished, report

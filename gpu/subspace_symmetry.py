@@ -18,11 +18,13 @@ from typing import Any
 
 import torch
 
-from .models import TinyTransformer
-from .subspace_language_model import DENSE_LIMIT, TrainedLanguageModel, _value_and_gradient
+from theorylab.numerics import POSITIVE_DEFINITE, classify_definiteness, roundoff_tolerance
 
-__all__ = ["ANGLE_TOLERANCE", "NULL_RELATIVE", "SymmetryReport", "symmetry_tangents",
-           "verify_modulo_symmetry"]
+from .models import TinyTransformer
+from .subspace_language_model import TrainedLanguageModel
+from .subspace_polish import DENSE_LIMIT, _value_and_gradient
+
+__all__ = ["RELATIVE_CUT", "SymmetryReport", "symmetry_tangents", "verify_modulo_symmetry"]
 
 
 def _generator_actions(model: TinyTransformer, *, cross_head: bool = True
@@ -136,10 +138,12 @@ class SymmetryReport:
     r"""Verification of a minimiser modulo the exact rotation symmetries of :math:`F`.
 
     ``verified``: ``converged`` (the polish tolerance), every kept tangent an exact symmetry
-    (``exact``), near-null dimension of :math:`\nabla^2F` equal to the tangent span's rank,
-    largest principal angle between them :math:`\le` ``ANGLE_TOLERANCE``, and
-    :math:`\lambda_{\min}` of :math:`\nabla^2F` on the span's orthogonal complement
-    :math:`>0` (a Morse-Bott, non-strict, local minimiser).
+    (``exact``), near-null dimension of :math:`\nabla^2F` (:math:`|\lambda|\le`
+    ``null_threshold``) equal to the tangent span's rank, largest principal angle between them
+    :math:`\le` ``angle_tolerance``, and :math:`\nabla^2F` positive definite beyond
+    ``roundoff_tolerance`` on the span's orthogonal complement (``complement_second_order``):
+    a Morse-Bott, non-strict, local minimiser. The null threshold, the angle bound and the
+    definiteness margin are derived at the point (:func:`verify_modulo_symmetry`).
     """
 
     candidates: int
@@ -153,8 +157,12 @@ class SymmetryReport:
     exact: bool
     null_dimension: int
     null_threshold: float
+    roundoff_tolerance: float
+    span_hessian_norm: float
+    angle_tolerance: float
     principal_angles: tuple[float, ...]
     complement_smallest_eigenvalue: float
+    complement_second_order: str
     smallest_eigenvalue: float
     largest_eigenvalue: float
     gradient_norm: float
@@ -163,25 +171,40 @@ class SymmetryReport:
     seconds: float
 
 
-ANGLE_TOLERANCE = 1e-6  # radians, largest principal angle between null space and tangent span
-NULL_RELATIVE = 1e-8  # |λ| <= 1e-8 λ_max counts as a null eigenvalue of ∇²F
+# Tangents shorter than RELATIVE_CUT ‖θ‖, and tangent-span singular values below RELATIVE_CUT
+# σ_max, belong to orbits collapsed at the point. Not a roundoff margin but a gap choice: at
+# the quick probe point the kept tangents' span has σ = 0.52 (7 of them), then 1.1e-12
+# (measured): the cut 5.2e-9 sits 8 orders below the one and 3.7 orders above the other.
+RELATIVE_CUT = 1e-8
 
 
 def verify_modulo_symmetry(trained: TrainedLanguageModel, *, tolerance: float = 1e-8,
                            angle: float = 1.0) -> SymmetryReport:
     r"""Check ``trained.theta`` is a minimiser of :math:`F` modulo exact rotation symmetries.
 
-    Tangents of :func:`symmetry_tangents` with :math:`\|t\|\ge10^{-8}\|\theta\|` are kept
-    (the others belong to orbits collapsed at this point). Each kept one must be an exact
-    symmetry, measured: :math:`|\nabla F\cdot t|\le` ``tolerance`` :math:`(1+|F|)\|t\|`,
-    :math:`\|\nabla^2F\,t\|\le10^{-8}\lambda_{\max}\|t\|`, and along the finite orbit
+    Tangents :math:`t = M\theta` of :func:`symmetry_tangents` with
+    :math:`\|t\|\ge` ``RELATIVE_CUT`` :math:`\|\theta\|` are kept (the others belong to orbits
+    collapsed at this point). Margins, all derived at the point: :math:`\tau = n\epsilon
+    \|H\|_2 + \|\frac12(H-H^\top)\|_F` (:func:`theorylab.numerics.roundoff_tolerance` of the
+    dense float64 Hessian :math:`H=\nabla^2F`). Each kept tangent must be an exact symmetry,
+    measured: :math:`|\nabla F\cdot t|\le` ``tolerance`` :math:`(1+|F|)\|t\|`;
+    :math:`\|Ht\|\le\|M\nabla F\|+\tau\|t\|` (differentiating
+    :math:`\nabla F(\theta)=e^{sM^\top}\nabla F(e^{sM}\theta)` at :math:`s=0` gives
+    :math:`Ht = M\nabla F` exactly for a symmetry, :math:`M^\top=-M`; for the cross-head
+    generators, symmetries only where the heads attend alike, it is checked, not implied);
+    along the finite orbit
     :math:`\theta'=e^{\text{angle}\,M}\theta`:
     :math:`|F(\theta')-F(\theta)|\le10^{-12}(1+|F|)` and
-    :math:`\|\nabla F(\theta')\|\le` ``tolerance`` :math:`(1+|F|)` (a manifold of
-    critical points). Then, with the dense Hessian: the eigenvectors with
-    :math:`|\lambda|\le10^{-8}\lambda_{\max}` must span the tangent span (equal dimension,
-    principal angles :math:`\le` ``ANGLE_TOLERANCE``) and :math:`Q^\top\nabla^2F\,Q\succ0`
-    for an orthonormal basis :math:`Q` of its complement. Such a point is a local minimiser
+    :math:`\|\nabla F(\theta')\|\le` ``tolerance`` :math:`(1+|F|)` (a manifold of critical
+    points). Then, with :math:`Q` an orthonormal basis of the tangent span (rank :math:`r`)
+    and :math:`\eta=\|HQ\|_2`: by Kahan's residual theorem :math:`H` has :math:`r` eigenvalues
+    within :math:`\eta` of those of :math:`Q^\top HQ` (all :math:`|\cdot|\le\eta`), so the
+    null threshold is :math:`2\eta+\tau`; the eigenvectors with :math:`|\lambda|\le` it must
+    number :math:`r` and span the tangent span within the Davis-Kahan bound
+    :math:`\sin\Theta\le(\eta+\tau)/(\min_{|\lambda|>2\eta+\tau}|\lambda|-\eta)`
+    (``angle_tolerance``; :math:`\tau` also covers the eigenvectors' own rounding);
+    and :math:`Q_\perp^\top HQ_\perp` must be positive definite beyond :math:`\tau`
+    (:func:`theorylab.numerics.classify_definiteness`). Such a point is a local minimiser
     (Morse-Bott lemma), not a strict one.
     """
     started = time.perf_counter()
@@ -195,20 +218,23 @@ def verify_modulo_symmetry(trained: TrainedLanguageModel, *, tolerance: float = 
     value, gradient = _value_and_gradient(function, theta)
     scale = 1 + abs(value)
     chunk = None if theta.numel() <= DENSE_LIMIT else 256
-    matrix = torch.func.jacrev(torch.func.grad(function), chunk_size=chunk)(theta)
-    matrix = 0.5 * (matrix + matrix.T)
+    raw = torch.func.jacrev(torch.func.grad(function), chunk_size=chunk)(theta)
+    roundoff = roundoff_tolerance(raw, symmetric=True)  # τ = n ε ‖H‖₂ + asymmetry
+    matrix = 0.5 * (raw + raw.T)
     eigenvalues, eigenvectors = torch.linalg.eigh(matrix)
-    largest = float(eigenvalues.abs().max())
     actions = _generator_actions(trained.model)
     tangents = (torch.stack([act(theta) for _, act in actions], 1) if actions
                 else theta.new_zeros(theta.numel(), 0))
     norms = tangents.norm(dim=0)
-    keep = norms >= 1e-8 * float(theta.norm())
-    kept = tangents[:, keep]
+    keep = norms >= RELATIVE_CUT * float(theta.norm())
+    kept, kept_norms = tangents[:, keep], norms[keep]
     kept_actions = [action for action, flag in zip(actions, keep.tolist(), strict=True) if flag]
-    unit = kept / kept.norm(dim=0) if kept.shape[1] else kept
+    unit = kept / kept_norms if kept.shape[1] else kept
     dots = (gradient @ unit).abs() if kept.shape[1] else theta.new_zeros(0)
     products = (matrix @ unit).norm(dim=0) if kept.shape[1] else theta.new_zeros(0)
+    # H t = M ∇F for an exact symmetry: the bound on ‖H t̂‖ is ‖M ∇F‖/‖t‖ plus roundoff
+    bounds = (torch.stack([act(gradient) for _, act in kept_actions], 1).norm(dim=0)
+              / kept_norms + roundoff) if kept.shape[1] else theta.new_zeros(0)
     changes, orbit_gradients = [0.0], [0.0]
     for _, act in kept_actions:
         moved_value, moved_gradient = _value_and_gradient(function, _flow(act, theta, angle))
@@ -216,16 +242,23 @@ def verify_modulo_symmetry(trained: TrainedLanguageModel, *, tolerance: float = 
         orbit_gradients.append(float(moved_gradient.norm()))
     max_dot = float(dots.max()) if dots.numel() else 0.0
     max_product = float(products.max()) if products.numel() else 0.0
-    exact = (max_dot <= tolerance * scale and max_product <= NULL_RELATIVE * largest
+    exact = (max_dot <= tolerance * scale and bool((products <= bounds).all())
              and max(changes) <= 1e-12 and max(orbit_gradients) <= tolerance * scale)
     if unit.shape[1]:
         left, singular, _ = torch.linalg.svd(unit, full_matrices=True)
-        rank = int((singular > 1e-8 * singular[0]).sum())
+        rank = int((singular > RELATIVE_CUT * singular[0]).sum())
     else:
         left, rank = torch.eye(theta.numel(), dtype=theta.dtype, device=theta.device), 0
     span, complement = left[:, :rank], left[:, rank:]
-    threshold = NULL_RELATIVE * largest
-    null = eigenvectors[:, eigenvalues.abs() <= threshold]
+    span_norm = float(torch.linalg.matrix_norm(matrix @ span, ord=2)) if rank else 0.0
+    threshold = 2 * span_norm + roundoff  # Kahan: r eigenvalues in [−2η, 2η], + roundoff
+    inside = eigenvalues.abs() <= threshold
+    null = eigenvectors[:, inside]
+    outside = eigenvalues[~inside].abs()
+    gap = float(outside.min()) - span_norm if outside.numel() else 0.0
+    sine = (span_norm + roundoff) / gap if gap > 0 else 1.0  # Davis-Kahan sin Θ bound
+    angle_tolerance = float(torch.pi / 2) if sine >= 1 else float(torch.arcsin(
+        torch.tensor(sine)))
     if null.shape[1] == rank:  # sines of the principal angles: svd of (complement)ᵀ null
         sines = torch.linalg.svdvals(complement.T @ null).clamp(max=1.0) if rank else null[0]
         angles = torch.arcsin(sines).tolist()
@@ -235,17 +268,21 @@ def verify_modulo_symmetry(trained: TrainedLanguageModel, *, tolerance: float = 
                   + [torch.pi / 2] * abs(null.shape[1] - rank))
     reduced = complement.T @ matrix @ complement
     complement_smallest = float(torch.linalg.eigvalsh(0.5 * (reduced + reduced.T))[0])
+    complement_class = classify_definiteness(complement_smallest, roundoff)
     converged = float(gradient.norm()) <= tolerance * scale
     verified = (converged and exact and null.shape[1] == rank
-                and max(angles, default=0.0) <= ANGLE_TOLERANCE and complement_smallest > 0)
+                and max(angles, default=0.0) <= angle_tolerance
+                and complement_class == POSITIVE_DEFINITE)
     return SymmetryReport(
         candidates=len(actions), kept=len(kept_actions),
         labels=tuple(label for label, _ in kept_actions), tangent_rank=rank,
         max_gradient_dot=max_dot, max_hessian_product=max_product,
         max_orbit_value_change=max(changes), max_orbit_gradient_norm=max(orbit_gradients),
         exact=exact, null_dimension=int(null.shape[1]), null_threshold=threshold,
-        principal_angles=tuple(float(a) for a in angles),
+        roundoff_tolerance=roundoff, span_hessian_norm=span_norm,
+        angle_tolerance=angle_tolerance, principal_angles=tuple(float(a) for a in angles),
         complement_smallest_eigenvalue=complement_smallest,
+        complement_second_order=complement_class,
         smallest_eigenvalue=float(eigenvalues[0]), largest_eigenvalue=float(eigenvalues[-1]),
         gradient_norm=float(gradient.norm()), converged=converged, verified=verified,
         seconds=time.perf_counter() - started)

@@ -25,7 +25,7 @@ from theorylab.errors import ParameterError, ShapeError
 
 from .jacobian import jacobian_chunks
 from .linear_operator import CurvatureOperator
-from .memory import chunk_size_for
+from .memory import DEFAULT_MEMORY_BUDGET, check_memory, chunk_size_for
 from .operators import EffectiveCurvatureOperator, GGNOperator, GradientCovarianceOperator
 from .probes import rademacher_probes
 from .results import TraceResult
@@ -105,22 +105,62 @@ def hutchpp_trace(operator: CurvatureOperator, *, matvecs: int = 99, seed: int =
     return TraceResult(value, stderr, 3 * third, 2 * third, "hutch++", seed)
 
 
-def exact_trace(operator: CurvatureOperator) -> TraceResult:
-    """Exact trace from per-sample quantities where the operator allows it (see module doc).
+def exact_trace(
+    operator: CurvatureOperator, *, memory_budget: int | None = None, block: int | None = None
+) -> TraceResult:
+    r"""Exact trace from per-sample quantities where the operator allows it (see module doc).
+
+    Any other operator (the loss Hessian, say) takes :math:`\sum_i e_i^\top Ae_i` over
+    blocks of standard basis vectors generated on the device, one block at a time (never a
+    dense :math:`p\times p` identity); the diagonal entries are summed on the device and
+    read back once. A block of ``b`` vectors is counted as :math:`(b + 2)p` entries (the
+    block, one product and as much again for its temporaries); ``block`` defaults to the
+    largest ``b <= 256`` within ``memory_budget``. The budget covers these arrays, not the
+    working set of one product (for a :class:`HessianOperator` that reuses its gradient
+    graph, the graph it keeps).
 
     Returns
     -------
     TraceResult
-        ``method="exact"``, ``stderr=0``; ``matvecs`` is ``p`` for the generic fallback.
+        ``method="exact"``, ``stderr=0``; ``matvecs`` is ``p`` for the basis-vector route.
+
+    Raises
+    ------
+    MemoryBudgetError
+        If not even a block of one basis vector fits in ``memory_budget``; the message gives
+        the bytes needed.
+    ParameterError
+        If ``block`` is given and not a positive int.
     """
     size = _check_square(operator)
     if isinstance(operator, GGNOperator):
         return _ggn_trace(operator)
     if isinstance(operator, GradientCovarianceOperator):
         return _covariance_trace(operator)
-    identity = torch.eye(size, dtype=operator.dtype, device=operator.device)
-    diagonal = [float(operator @ identity[:, i] @ identity[:, i]) for i in range(size)]
-    return TraceResult(math.fsum(diagonal), 0.0, size, size, "exact")
+    return _basis_trace(operator, size, memory_budget, block)
+
+
+def _basis_trace(
+    operator: CurvatureOperator, size: int, memory_budget: int | None, block: int | None
+) -> TraceResult:
+    itemsize = torch.empty((), dtype=operator.dtype).element_size()
+    if block is not None:
+        step = chunk_size_for(size, 1, block)
+    else:
+        budget = DEFAULT_MEMORY_BUDGET if memory_budget is None else memory_budget
+        step = max(1, min(size, 256, budget // (size * itemsize) - 2))
+    needed = (step + 2) * size * itemsize
+    check_memory(needed, f"exact trace of {type(operator).__name__} {operator.shape} by blocks "
+                 f"of {step} basis vector(s) ({needed} bytes)", memory_budget)
+    total = torch.zeros((), dtype=torch.float64, device=operator.device)
+    for start in range(0, size, step):
+        rows = min(step, size - start)
+        index = torch.arange(rows, device=operator.device)
+        basis = torch.zeros(rows, size, dtype=operator.dtype, device=operator.device)
+        basis[index, start + index] = 1
+        for row in range(rows):
+            total += operator._matvec(basis[row]).detach()[start + row]
+    return TraceResult(float(total), 0.0, size, size, "exact")
 
 
 def _ggn_trace(operator: GGNOperator) -> TraceResult:

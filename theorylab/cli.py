@@ -1,25 +1,45 @@
-"""The ``theorylab`` command: list, show, verify, prove, falsify, report, schema.
+"""The ``theorylab`` command: list, show, verify, prove, falsify, report, schema, new.
+
+``--claims MODULE`` (repeatable) on list, show, verify, prove, falsify and report also loads
+a user's claim module, which imports (runs) it; installed ``theorylab.claims`` entry points
+are always loaded (:mod:`theorylab.discovery`). ``new`` writes a claim module and its test
+from a template (:mod:`theorylab.scaffold`).
 
 Exit codes: 0 the command ran (whatever the verdicts); 1 ``--fail-on`` tripped; 2 bad usage
 or bad input, reported as one line on stderr without a traceback. On a terminal, results
 come as a rich table with a progress bar; when piped, as plain lines; ``--json`` gives the
 pydantic report for machines (``--json`` alone writes it to stdout).
+
+Where ``verify`` writes: by default the results JSON (saved after every claim, so
+``--resume`` can pick up an interrupted run) and the Markdown and HTML report go to
+``theorylab-report/`` (:data:`DEFAULT_REPORT_DIR`); ``--report DIR`` puts all three in
+``DIR``; ``--json FILE`` alone writes only that file; ``--no-report`` writes nothing. The
+last line says what was written. ``prove`` writes only where ``--json`` / ``--report`` say.
+
+``prove`` runs the symbolic derivation steps only. Its verdict column reads ``steps PROVED``
+(or ``steps REFUTED``) and each line says whether the claim has other checks that were not
+run, and what a stored ``verify`` results file says about the claim, so a proved derivation
+is never presented as the claim's verdict.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import NoReturn
 
 from pydantic import ValidationError
 
 from theorylab import __version__
+from theorylab.cli_checks import check_output_paths, seed_argument
+from theorylab.console import DEFAULT_REPORT_DIR, Output, written_line
 from theorylab.errors import TheorylabError
 from theorylab.spec import CheckKind, Claim, Level, Report, Verdict
+from theorylab.sweep.options import add_sweep_arguments, prepare_sweep
 
 __all__ = ["main"]
 
@@ -42,6 +62,22 @@ class _Parser(argparse.ArgumentParser):
         return "".join(f"{part} " for part in parts)
 
 
+def _add_threads_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--threads", type=int, default=None, metavar="N",
+        help="torch CPU threads (default: the cores not busy with other processes, at least 1)",
+    )
+
+
+def _apply_threads(args: argparse.Namespace) -> None:
+    """Set torch's CPU threads before any check runs (policy: theorylab.threads)."""
+    from theorylab.threads import apply_threads
+
+    if args.threads is not None and args.threads < 1:
+        raise TheorylabError(f"--threads must be >= 1, got {args.threads}")
+    apply_threads(args.threads)
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="theorylab", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"theorylab {__version__}")
@@ -61,8 +97,10 @@ def _build_parser() -> argparse.ArgumentParser:
         command.add_argument("--level", choices=[level.value for level in Level], default="quick")
         command.add_argument("--backend", choices=["auto", "numpy", "torch"], default="auto")
         command.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-        command.add_argument("--seed", type=int, default=0)
+        command.add_argument("--seed", type=seed_argument, default=0)
+        _add_threads_option(command)
         if name == "verify":
+            add_sweep_arguments(command)
             command.add_argument(
                 "--kind",
                 action="append",
@@ -73,15 +111,24 @@ def _build_parser() -> argparse.ArgumentParser:
             "--json", nargs="?", const="-", metavar="FILE", help="write results JSON (- = stdout)"
         )
         command.add_argument("--report", metavar="DIR", help="write JSON, Markdown and HTML here")
+        if name == "verify":
+            command.add_argument(
+                "--no-report",
+                action="store_true",
+                help=f"write no files (default without --json/--report: {DEFAULT_REPORT_DIR}/)",
+            )
         command.add_argument("--fail-on", choices=sorted(FAIL_ON), default="never")
         command.add_argument(
-            "--resume", action="store_true", help="reuse claims already in --json FILE"
+            "--resume",
+            action="store_true",
+            help="reuse claims already in --json FILE, and grid cells in its .cells.jsonl",
         )
 
     falsify = commands.add_parser("falsify", help="hypothesis search for a counterexample")
     falsify.add_argument("claim_id")
     falsify.add_argument("--max-examples", type=int, default=FALSIFY_EXAMPLES)
-    falsify.add_argument("--seed", type=int, default=0)
+    falsify.add_argument("--seed", type=seed_argument, default=0)
+    _add_threads_option(falsify)
     falsify.add_argument("--fail-on", choices=sorted(FAIL_ON), default="never")
 
     report = commands.add_parser("report", help="render a results JSON as Markdown and HTML")
@@ -90,44 +137,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="JSON Schema of a Claim (or a Report)")
     schema.add_argument("--model", choices=["claim", "report"], default="claim")
+    from theorylab.scaffold import add_new_parser
+
+    add_new_parser(commands)
+    for name in ("list", "show", "verify", "prove", "falsify", "report"):
+        commands.choices[name].add_argument(
+            "--claims", dest="claim_modules", action="append", default=[], metavar="MODULE",
+            help="also load claims from this module (repeatable; importing it runs its code)",
+        )
     return parser
-
-
-# --------------------------------------------------------------------------- output
-
-
-class _Output:
-    """Rich tables and progress on a terminal, plain lines when piped."""
-
-    def __init__(self, stream: TextIO) -> None:
-        from rich.console import Console
-
-        self.console = Console(file=stream, highlight=False, soft_wrap=True)
-        self.rich = self.console.is_terminal
-        self.stream = stream
-
-    def line(self, text: str) -> None:
-        if self.rich:
-            self.console.print(text, markup=False)
-        else:
-            print(text, file=self.stream, flush=True)
-
-    def results(self, report: Report) -> None:
-        if not self.rich:
-            for result in report.results:
-                self.line(f"{result.claim.id}\t{result.verdict.value}\t{_short(result.reason)}")
-            self.line(_counts_line(report))
-            return
-        from rich.table import Table
-
-        table = Table(title=f"theorylab {report.command} — level {report.level.value}")
-        for column in ("claim", "verdict", "checks", "reason"):
-            table.add_column(column, overflow="fold")
-        for result in report.results:
-            checks = ", ".join(f"{e.kind.value}:{e.verdict.value}" for e in result.evidence)
-            table.add_row(result.claim.id, _styled(result.verdict), checks, result.reason)
-        self.console.print(table)
-        self.console.print(_counts_line(report), markup=False)
 
 
 def _selected_kinds(args: argparse.Namespace) -> frozenset[CheckKind] | None:
@@ -139,39 +157,18 @@ def _selected_kinds(args: argparse.Namespace) -> frozenset[CheckKind] | None:
     return None
 
 
-def _short(text: str, limit: int = 200) -> str:
-    """One screen line of a reason; the full text is in the JSON report."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _styled(verdict: Verdict) -> str:
-    colour = {
-        Verdict.PROVED: "green",
-        Verdict.HOLDS: "green",
-        Verdict.HOLDS_APPROX: "cyan",
-        Verdict.REFUTED: "bold red",
-        Verdict.INCONCLUSIVE: "yellow",
-    }.get(verdict, "dim")
-    return f"[{colour}]{verdict.value}[/{colour}]"
-
-
-def _counts_line(report: Report) -> str:
-    counts = report.counts()
-    parts = ", ".join(f"{count} {verdict}" for verdict, count in sorted(counts.items()))
-    return f"{len(report.results)} claim(s): {parts or 'none'}"
-
-
 # --------------------------------------------------------------------------- commands
 
 
-def _catalog():
+def _catalog(args: argparse.Namespace):
+    """Built-in claims, ``theorylab.claims`` entry points and ``--claims`` modules."""
     from theorylab.registry import load_catalog
 
-    return load_catalog()
+    return load_catalog(args.claim_modules)
 
 
-def _cmd_list(args: argparse.Namespace, out: _Output) -> int:
-    claims = _catalog().all()
+def _cmd_list(args: argparse.Namespace, out: Output) -> int:
+    claims = _catalog(args).all()
     if args.json:
         print(json.dumps([claim.model_dump(mode="json") for claim in claims], indent=2))
         return 0
@@ -181,8 +178,8 @@ def _cmd_list(args: argparse.Namespace, out: _Output) -> int:
     return 0
 
 
-def _cmd_show(args: argparse.Namespace, out: _Output) -> int:
-    claim = _catalog().get(args.claim_id)
+def _cmd_show(args: argparse.Namespace, out: Output) -> int:
+    claim = _catalog(args).get(args.claim_id)
     if args.json:
         print(claim.model_dump_json(indent=2))
         return 0
@@ -192,15 +189,24 @@ def _cmd_show(args: argparse.Namespace, out: _Output) -> int:
 
 
 def _describe(claim: Claim) -> list[str]:
+    """``show``'s text: the paper by key and title, LaTeX rendered as Unicode (raw: --json)."""
+    from theorylab.latex_text import latex_to_text
+    from theorylab.papers import paper_label
+
+    equations = f", Eq. {', '.join(claim.source.equations)}" if claim.source.equations else ""
     lines = [
         f"{claim.id} — {claim.title}",
-        f"source: {claim.source.paper}, {claim.source.location}, "
-        f"Eq. {', '.join(claim.source.equations)}",
+        f"paper: {paper_label(claim.source.paper)}",
+        f"source: {claim.source.location}{equations}",
         f"kind: {claim.kind.value}",
-        f"statement: {claim.statement}",
+        f"statement: {latex_to_text(claim.statement)}",
     ]
-    lines += [f"assumption ({item.name}): {item.statement}" for item in claim.assumptions]
-    lines += [f"convention ({item.name}): {item.statement}" for item in claim.conventions]
+    lines += [
+        f"assumption ({item.name}): {latex_to_text(item.statement)}" for item in claim.assumptions
+    ]
+    lines += [
+        f"convention ({item.name}): {latex_to_text(item.statement)}" for item in claim.conventions
+    ]
     lines.append(f"tolerance: rtol={claim.tolerance.rtol:g}, atol={claim.tolerance.atol:g}")
     if claim.tolerance.error_law:
         lines.append(f"error law: {claim.tolerance.error_law}")
@@ -212,14 +218,36 @@ def _describe(claim: Claim) -> list[str]:
     return lines
 
 
-def _previous_results(args: argparse.Namespace) -> list:
+def _output_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """The results JSON and the report folder this run writes (module docstring); None: none.
+
+    Raises
+    ------
+    TheorylabError
+        For ``--no-report`` together with ``--json FILE`` or ``--report DIR``.
+    """
+    json_path = None if args.json in (None, "-") else Path(args.json)
+    if getattr(args, "no_report", False):
+        if json_path is not None or args.report:
+            raise TheorylabError("--no-report conflicts with --json FILE and --report DIR")
+        return None, None
+    if args.report:
+        folder = Path(args.report)
+        return json_path or folder / "results.json", folder
+    if args.command == "verify" and args.json is None:
+        return DEFAULT_REPORT_DIR / "results.json", DEFAULT_REPORT_DIR
+    return json_path, None
+
+
+def _previous_results(args: argparse.Namespace, path: Path | None) -> list:
     from theorylab.report import load_report
 
     if not args.resume:
         return []
-    if args.json in (None, "-"):
-        raise TheorylabError("--resume needs --json FILE to read earlier results from")
-    path = Path(args.json)
+    if path is None:
+        raise TheorylabError(
+            "--resume needs a results file to read earlier results from: --json FILE"
+        )
     if not path.exists():
         return []
     earlier = load_report(path)
@@ -231,11 +259,13 @@ def _previous_results(args: argparse.Namespace) -> list:
     return list(earlier.results)
 
 
-def _cmd_verify(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_verify(args: argparse.Namespace, out: Output) -> int:
+    _apply_threads(args)
     from theorylab.engine import RunOptions
     from theorylab.report import write_json, write_report_dir
 
-    catalog = _catalog()
+    check_output_paths(*_output_paths(args))  # before anything runs: nothing half-written
+    catalog = _catalog(args)
     if args.all or not args.claims:
         if args.command == "verify" and not args.all:
             raise TheorylabError("name claim ids (globs or tags) or pass --all")
@@ -250,26 +280,39 @@ def _cmd_verify(args: argparse.Namespace, out: _Output) -> int:
         kinds=_selected_kinds(args),
         command=args.command,
     )
-    json_path = None if args.json in (None, "-") else Path(args.json)
-    previous = _previous_results(args)
+    json_path, report_dir = _output_paths(args)
+    previous = _previous_results(args, json_path)
+    options = dataclasses.replace(options, sweep=prepare_sweep(args, json_path))
 
     def save(partial: Report) -> None:
         if json_path is not None:
             write_json(partial, json_path)
 
     report = _run_with_progress(claims, catalog, options, previous, save, out)
+    if args.command == "prove":
+        from theorylab.prove_scope import scope_prove
+
+        report = scope_prove(report, catalog, options.level)
+    written: list[Path] = []
+    if json_path is not None:
+        written.append(write_json(report, json_path))
+    if report_dir is not None:
+        written += [p for p in write_report_dir(report, report_dir).values() if p != json_path]
     if args.json == "-":
         print(report.model_dump_json(indent=2))
     else:
         out.results(report)
-    if args.report:
-        paths = write_report_dir(report, Path(args.report))
-        out.line(f"report written: {', '.join(str(path) for path in paths.values())}")
+    if written:
+        closing = written_line(written)
+        if args.json == "-":  # stdout carries the JSON
+            print(closing, file=sys.stderr)
+        else:
+            out.line(closing)
     tripped = [r for r in report.results if r.verdict in FAIL_ON[args.fail_on]]
     return 1 if tripped else 0
 
 
-def _run_with_progress(claims, catalog, options, previous, save, out: _Output) -> Report:
+def _run_with_progress(claims, catalog, options, previous, save, out: Output) -> Report:
     from theorylab.engine import verify_claims
 
     if not out.rich:
@@ -297,12 +340,13 @@ def _run_with_progress(claims, catalog, options, previous, save, out: _Output) -
         )
 
 
-def _cmd_falsify(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_falsify(args: argparse.Namespace, out: Output) -> int:
+    _apply_threads(args)
     from theorylab.falsify import search
 
     if args.max_examples < 1:
         raise TheorylabError(f"--max-examples must be >= 1, got {args.max_examples}")
-    catalog = _catalog()
+    catalog = _catalog(args)
     searches = catalog.searches(args.claim_id)
     if not searches:
         raise TheorylabError(f"claim {args.claim_id!r} has no counterexample search")
@@ -320,19 +364,30 @@ def _cmd_falsify(args: argparse.Namespace, out: _Output) -> int:
     return 1 if found and Verdict.REFUTED in FAIL_ON[args.fail_on] else 0
 
 
-def _cmd_report(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_report(args: argparse.Namespace, out: Output) -> int:
     from theorylab.report import load_report, write_report_dir
 
+    if args.claim_modules:  # a report renders from its JSON; load them only to check them
+        _catalog(args)
     path = Path(args.results)
+    directory = Path(args.report) if args.report else path.parent / DEFAULT_REPORT_DIR
+    check_output_paths(None, directory)
     report = load_report(path)
-    directory = Path(args.report) if args.report else path.parent / "theorylab-report"
     out.results(report)
     paths = write_report_dir(report, directory)
-    out.line(f"report written: {', '.join(str(item) for item in paths.values())}")
+    out.line(written_line(list(paths.values())))
     return 0
 
 
-def _cmd_schema(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_new(args: argparse.Namespace, out: Output) -> int:
+    from theorylab.scaffold import run_new
+
+    for line in run_new(args):
+        out.line(line)
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace, out: Output) -> int:
     model = Claim if args.model == "claim" else Report
     print(json.dumps(model.model_json_schema(), indent=2))
     return 0
@@ -346,6 +401,7 @@ COMMANDS = {
     "falsify": _cmd_falsify,
     "report": _cmd_report,
     "schema": _cmd_schema,
+    "new": _cmd_new,
 }
 
 
@@ -355,7 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _build_parser().parse_args(argv)
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         return int(exc.code or 0)
-    out = _Output(sys.stdout)
+    out = Output(sys.stdout)
     try:
         return COMMANDS[args.command](args, out)
     except TheorylabError as exc:
@@ -365,6 +421,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         print(f"theorylab: error: invalid input at {where}: {first['msg']}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file system failure after the up-front path checks (a race)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"theorylab: error: file system:{where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("theorylab: interrupted; results so far are in the --json file", file=sys.stderr)

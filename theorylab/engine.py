@@ -27,6 +27,7 @@ from theorylab.spec import (
     Report,
     Verdict,
 )
+from theorylab.sweep.options import SweepOptions
 
 __all__ = [
     "RunOptions",
@@ -44,7 +45,7 @@ DEVICES = ("auto", "cpu", "cuda")
 
 @dataclass(frozen=True)
 class RunOptions:
-    """What to run: level, seed, backend, device and (optionally) only some check kinds."""
+    """What to run: level, seed, backend, device, only some check kinds, how to run grids."""
 
     level: Level = Level.QUICK
     seed: int = 0
@@ -53,6 +54,7 @@ class RunOptions:
     kinds: frozenset[CheckKind] | None = None
     command: str = "verify"
     extra: dict[str, str] = field(default_factory=dict)
+    sweep: SweepOptions = field(default_factory=SweepOptions)
 
 
 def resolve_backend(backend: str) -> str:
@@ -192,6 +194,7 @@ def verify_claim(claim: Claim, registry: Registry, options: RunOptions) -> Claim
         seed=options.seed,
         backend=backend,
         device=resolve_device(options.device, backend),
+        sweep=options.sweep,
     )
     evidence = [
         run_check(claim, registered, context)
@@ -215,7 +218,8 @@ def verify_claims(
     """Verify claims in order, calling ``on_result`` with the report so far after each one.
 
     ``previous`` results (from an interrupted run with the same level and seed) are reused
-    instead of recomputed, which is how ``--resume`` works.
+    instead of recomputed, which is how ``--resume`` works for whole claims; inside a claim,
+    grid checks reuse finished cells from ``options.sweep.store`` (:mod:`theorylab.sweep`).
     """
     backend = resolve_backend(options.backend)
     device = resolve_device(options.device, backend)

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 __all__ = [
     "BackendUnavailableError",
+    "ClaimCollisionError",
+    "ClaimDefinitionError",
+    "ClaimSourceError",
     "DtypeError",
     "MemoryBudgetError",
     "NonFiniteError",
     "NotPSDError",
     "NotSymmetricError",
+    "OutputPathError",
     "ParameterError",
+    "ProblemTooLargeError",
+    "RankDeficientError",
     "ResultsFileError",
     "ShapeError",
+    "SingularKernelError",
     "StabilityError",
     "TheorylabError",
     "UnknownClaimError",
@@ -57,12 +64,44 @@ class StabilityError(ParameterError):
     """A learning rate lies at or past the stability limit that the formula requires."""
 
 
+class RankDeficientError(ParameterError):
+    """A matrix that must have full rank is numerically rank-deficient (rank ``r < n``)."""
+
+
+class SingularKernelError(RankDeficientError, StabilityError):
+    """A rank-deficient kernel leaves a marginal (frozen) mode, so a stability measure is undefined.
+
+    Both a :class:`RankDeficientError` (what is wrong with the input) and a
+    :class:`StabilityError` (what it means for the dynamics), so either ``except`` catches it.
+    """
+
+
+class ProblemTooLargeError(ParameterError):
+    """A computation's estimated cost exceeds its documented size limit (opt-in override)."""
+
+
 class UnknownClaimError(TheorylabError, LookupError):
     """No claim in the catalogue matches the requested id or pattern."""
 
 
+class ClaimDefinitionError(TheorylabError):
+    """A claim or check is defined wrongly: a check registered twice, or for an unadded claim."""
+
+
+class ClaimSourceError(TheorylabError):
+    """A claim module or ``theorylab.claims`` entry point failed to load (message names it)."""
+
+
+class ClaimCollisionError(ClaimSourceError, ClaimDefinitionError):
+    """Two claim sources define the same claim id (message names both sources)."""
+
+
 class ResultsFileError(TheorylabError):
     """A results file is missing, unreadable, unsafe or not a theorylab report."""
+
+
+class OutputPathError(TheorylabError):
+    """An output path (``--report DIR``, ``--json FILE``) cannot be created or written."""
 
 
 class BackendUnavailableError(TheorylabError):

@@ -10,12 +10,16 @@ Each oracle avoids the algorithm of the solver it checks:
 * :func:`enumerated_noise_moments` — the expectation over label noise computed by
   enumerating every Rademacher sign vector: a zero-mean noise with covariance
   :math:`\sigma^2 I`, which is all Theorem 3.2 assumes.
+* :func:`rademacher_expectation` — the same enumeration for any function of a sign vector,
+  in exact arithmetic when the function returns integers or fractions.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -28,6 +32,7 @@ __all__ = [
     "RationalMatrix",
     "enumerated_noise_moments",
     "qr_solution_map",
+    "rademacher_expectation",
     "rational_label_noise",
     "rational_solution_map",
 ]
@@ -111,6 +116,33 @@ def qr_solution_map(matrix: np.ndarray, rank_tolerance: float, ridge: float = 0.
         matrix, np.eye(rows), cond=rank_tolerance / largest, lapack_driver="gelsy"
     )
     return solution
+
+
+def rademacher_expectation(function: Callable[[np.ndarray], Any], size: int) -> Any:
+    r"""Exact :math:`\mathbb{E}_z f(z)` for :math:`z` uniform on :math:`\{-1, 1\}^{\mathrm{size}}`.
+
+    Averages ``function`` over all :math:`2^{\mathrm{size}}` sign vectors (int64 arrays). The
+    mean is a :class:`~fractions.Fraction` when ``function`` returns ints or fractions (no
+    rounding at all), a float otherwise.
+
+    Raises
+    ------
+    ParameterError
+        If ``size`` is negative or above 20 (a million evaluations).
+
+    Examples
+    --------
+    >>> rademacher_expectation(lambda z: int(z.sum()) ** 2, 3)  # E (z1+z2+z3)^2 = 3
+    Fraction(3, 1)
+    """
+    if not 0 <= size <= 20:
+        raise ParameterError(f"enumeration needs 0 <= size <= 20 signs, got {size}")
+    total: Any = 0
+    for signs in itertools.product((-1, 1), repeat=size):
+        total += function(np.array(signs, dtype=np.int64))
+    if isinstance(total, int | Fraction):
+        return Fraction(total) / 2**size
+    return total / 2**size
 
 
 def enumerated_noise_moments(

@@ -9,6 +9,7 @@ import sys
 
 from theorylab import __version__
 from theorylab.spec import Environment
+from theorylab.threads import torch_threads
 
 __all__ = ["current_environment", "torch_available"]
 
@@ -20,9 +21,16 @@ def _version(distribution: str) -> str | None:
         return None
 
 
-@functools.lru_cache(maxsize=1)
 def current_environment() -> Environment:
-    """Versions of Python, the platform and every library a check may use (cached)."""
+    """Library versions and platform (cached), with torch's CPU threads at this moment.
+
+    The thread count comes from :func:`theorylab.threads.torch_threads`.
+    """
+    return _versions().model_copy(update={"threads": torch_threads()})
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> Environment:
     return Environment(
         python=sys.version.split()[0],
         platform=platform.platform(),

@@ -331,6 +331,8 @@ def _environment_text(environment: Environment) -> str:
         version = getattr(environment, library)
         if version is not None:
             parts.append(f"{library} {version}")
+    if environment.threads is not None:
+        parts.append(f"{environment.threads} torch CPU thread(s)")
     return " · ".join(parts)
 
 
@@ -521,7 +523,11 @@ def render_html(report: Report) -> str:
         The HTML document.
     """
     summary_rows = [
-        [f"<code>{_escape(r.claim.id)}</code>", _badge(r.verdict), _escape(r.reason)]
+        [
+            f'<a href="#{_escape(r.claim.id)}"><code>{_escape(r.claim.id)}</code></a>',
+            _badge(r.verdict),
+            _escape(r.reason),
+        ]
         for r in report.results
     ]
     parts = [
@@ -531,7 +537,7 @@ def render_html(report: Report) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>theorylab report — {_escape(report.command)}</title>",
         f"<style>{_CSS}</style></head><body>",
-        "<h1>theorylab report</h1>",
+        '<h1 id="top">theorylab report</h1>',
         '<ul class="meta">',
         f"<li><b>Command:</b> <code>{_escape(report.command)}</code></li>",
         f"<li><b>Created:</b> {_escape(report.created.isoformat())}</li>",
@@ -541,6 +547,7 @@ def render_html(report: Report) -> str:
         f"<li><b>Environment:</b> {_escape(_environment_text(report.environment))}</li>",
         f"<li><b>Verdicts:</b> {_escape(_counts_text(report))}</li>",
         "</ul>",
+        *_html_toc(report),
         "<h2>Summary</h2>",
         _html_table(["Claim", "Verdict", "Reason"], summary_rows),
     ]
@@ -593,7 +600,28 @@ def _html_claim(result: ClaimResult, fallback: Environment) -> list[str]:
         f'<p class="meta"><b>Environment:</b> {_escape(_environment_text(env))}</p>'
         for env in _environments(result, fallback)
     ]
+    parts.append('<p class="meta"><a href="#top">↑ back to top</a></p>')
     parts.append("</section>")
+    return parts
+
+
+def _html_toc(report: Report) -> list[str]:
+    """Contents: one link per claim (to its ``<section id>``), grouped by paper."""
+    from theorylab.papers import paper_label
+
+    groups: dict[str, list[ClaimResult]] = {}
+    for result in report.results:
+        groups.setdefault(result.claim.source.paper, []).append(result)
+    parts = ['<nav aria-label="Contents"><h2>Contents</h2>']
+    for paper, results in groups.items():
+        parts.append(f"<p><b>{_escape(paper_label(paper))}</b></p><ul>")
+        parts += [
+            f'<li><a href="#{_escape(r.claim.id)}"><code>{_escape(r.claim.id)}</code></a> '
+            f"{_badge(r.verdict)} {_escape(r.claim.title)}</li>"
+            for r in results
+        ]
+        parts.append("</ul>")
+    parts.append("</nav>")
     return parts
 
 

@@ -234,6 +234,8 @@ class Environment(BaseModel):
     hypothesis: str | None = None
     torch: str | None = None
     theorylab: str
+    threads: int | None = None
+    """Torch intra-op CPU threads in effect (``None``: torch not imported)."""
 
 
 class Finding(BaseModel):

@@ -114,3 +114,15 @@ def cross_entropy_per_sample(outputs: torch.Tensor, targets: torch.Tensor) -> to
 
 def mean_of(per_sample: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> Callable:
     return lambda outputs, targets: per_sample(outputs, targets).mean()
+
+
+def classification_problem(
+    samples: int = 12, inputs: int = 3, classes: int = 3
+) -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor]:
+    """The small tanh MLP, inputs and class labels that the estimator tests share (seeded)."""
+    from theorylab.gpu import MLP
+
+    model = MLP(inputs, width=5, depth=1, output_dim=classes, activation="tanh", seed=0)
+    X = random_matrix(samples, inputs, seed=1)
+    y = torch.randint(0, classes, (samples,), generator=torch.Generator().manual_seed(2))
+    return model, X, y

@@ -3,6 +3,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from gpu_oracles import (  # noqa: E402
+    classification_problem,
     cross_entropy_per_sample,
     dense_hessian,
     mean_of,
@@ -11,7 +12,6 @@ from gpu_oracles import (  # noqa: E402
 
 from theorylab.errors import ParameterError, ShapeError  # noqa: E402
 from theorylab.gpu import (  # noqa: E402
-    MLP,
     EffectiveCurvatureOperator,
     GGNOperator,
     GradientCovarianceOperator,
@@ -33,10 +33,7 @@ N, D, K = 12, 3, 3
 
 @pytest.fixture(scope="module")
 def problem():
-    model = MLP(D, width=5, depth=1, output_dim=K, activation="tanh", seed=0)
-    X = random_matrix(N, D, seed=1)
-    y = torch.randint(0, K, (N,), generator=torch.Generator().manual_seed(2))
-    return model, X, y
+    return classification_problem(N, D, K)
 
 
 @pytest.fixture(scope="module")

@@ -382,6 +382,8 @@ class PowerLawFit:
     window: tuple[float, float]
     points: int
     implied_bounds: tuple[float, float] | None
+    dropped: int = 0
+    """Directions of the window left out as non-positive (only with ``drop_nonpositive``)."""
 
 
 def fit_power_law(
@@ -391,20 +393,24 @@ def fit_power_law(
     top: int | None = None,
     lambda_max: float | None = None,
     confidence: float = 0.95,
+    drop_nonpositive: bool = False,
 ) -> PowerLawFit:
     r"""Fit :math:`C_{ii} \propto H_{ii}^\alpha` over the ``top`` largest :math:`H_{ii}` (Sec. 4).
 
-    Only directions with :math:`H_{ii}` and :math:`C_{ii}` above round-off
-    (:math:`64\,p\,\epsilon` times their largest magnitude) among the ``top`` largest
-    :math:`H_{ii}` enter (logs of null directions are noise); at least two distinct
-    :math:`H_{ii}` are needed.
+    The fit is in logs, so every :math:`H_{ii}` and :math:`C_{ii}` of the window (the ``top``
+    largest :math:`H_{ii}`, default all) must be positive: above round-off,
+    :math:`64\,p\,\epsilon` times their largest magnitude. A non-positive entry is refused
+    with a :class:`ParameterError` naming it; ``drop_nonpositive=True`` leaves such
+    directions out instead (null or negative-curvature directions, whose logs are noise or
+    undefined) and counts them in ``dropped``. At least two distinct :math:`H_{ii}` are needed.
 
     Raises
     ------
     ShapeError
         If the two diagonals differ in length.
     ParameterError
-        If fewer than two usable points remain, or ``top``/``confidence`` are out of range.
+        If a window entry is non-positive (without ``drop_nonpositive``), fewer than two
+        usable points remain, or ``top``/``confidence`` are out of range.
 
     Examples
     --------
@@ -423,7 +429,16 @@ def fit_power_law(
         order = order[: int(top)]
     floor_h = 64.0 * h.size * EPS * float(np.max(np.abs(h)))
     floor_c = 64.0 * h.size * EPS * float(np.max(np.abs(c)))
-    keep = order[(h[order] > floor_h) & (c[order] > floor_c)]
+    usable = (h[order] > floor_h) & (c[order] > floor_c)
+    if not drop_nonpositive and not np.all(usable):
+        first = int(order[np.argmin(usable)])
+        count = int(usable.size - np.count_nonzero(usable))
+        raise ParameterError(
+            f"fit_power_law fits logs: {count} direction(s) of the window have H_ii or C_ii <= 0 "
+            f"(up to round-off), e.g. index {first}: H_ii = {h[first]:.3g}, C_ii = "
+            f"{c[first]:.3g}; pass drop_nonpositive=True to leave them out"
+        )
+    keep = order[usable]
     x, y = np.log(h[keep]), np.log(c[keep])
     if keep.size < 2 or np.ptp(x) == 0.0:
         raise ParameterError("need at least two directions with distinct H_ii > 0 and C_ii > 0")
@@ -453,4 +468,5 @@ def fit_power_law(
         window=(float(np.min(h[keep])), float(np.max(h[keep]))),
         points=int(keep.size),
         implied_bounds=implied,
+        dropped=int(order.size - keep.size),
     )

@@ -25,6 +25,7 @@ from scipy.stats import wishart
 
 from theorylab.arrays import as_matrix, as_psd, as_vector, check_positive
 from theorylab.errors import ParameterError, ShapeError
+from theorylab.numerics import roundoff_tolerance
 from theorylab.solvers.soft_rank import regularizer_matrix
 
 __all__ = [
@@ -180,8 +181,10 @@ class LinearGaussianRidge:
     ) -> None:
         self.sigma_x = as_psd(input_covariance, "input_covariance")
         size = self.sigma_x.shape[0]
-        if np.linalg.eigvalsh(self.sigma_x)[0] <= 0:
-            raise ParameterError("input_covariance must be positive definite")
+        smallest = float(np.linalg.eigvalsh(self.sigma_x)[0])
+        if smallest <= roundoff_tolerance(self.sigma_x, symmetric=True):  # singular within it
+            raise ParameterError("input_covariance must be positive definite beyond roundoff, "
+                                 f"smallest eigenvalue {smallest:.3g}")
         self.beta = as_vector(beta, "beta", length=size)
         self.noise_std = check_positive(noise_std, "noise_std")
         self.model_std = check_positive(model_std, "model_std")

@@ -9,6 +9,7 @@ import numpy as np
 
 from theorylab.arrays import as_array, check_nonnegative
 from theorylab.errors import ShapeError
+from theorylab.numerics import roundoff_tolerance
 
 __all__ = ["CompactSVD", "compact_svd", "default_rank_tolerance", "jacobian_rows"]
 
@@ -17,8 +18,8 @@ def jacobian_rows(jacobian: Any, name: str = "jacobian") -> tuple[np.ndarray, in
     """Stack a Jacobian's output rows into a matrix and return it with the sample count.
 
     Scalar outputs come as shape ``(n, p)``; vector outputs as ``(n, K, p)`` and are stacked
-    to ``(n K, p)``, so that squared norms are summed over the ``K`` outputs (CLAIMS.md
-    conventions). Averages over samples divide by ``n``, not ``n K``.
+    to ``(n K, p)``, so that squared norms are summed over the ``K`` outputs (the catalogue's
+    convention for vector outputs). Averages over samples divide by ``n``, not ``n K``.
 
     Returns
     -------
@@ -55,7 +56,7 @@ def default_rank_tolerance(singular_values: np.ndarray, shape: tuple[int, int]) 
     round-off of a backward-stable SVD of a matrix of that shape.
     """
     largest = float(singular_values[0]) if singular_values.size else 0.0
-    return max(shape) * np.finfo(np.float64).eps * largest
+    return roundoff_tolerance(largest, max(shape), np.float64)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,13 @@ uniformly without replacement; :math:`\beta = B/D`, :math:`\tilde\beta = (B-1)/(
 :math:`\hat\Theta = V\Lambda V^\top`, :math:`C_{\beta\mu} = \sum_\alpha V_{\alpha\beta}^2
 V_{\alpha\mu}^2`.
 
+Units: ``batch_size`` counts **samples**. With ``K`` outputs per sample (App. A.7.1) the
+kernel has :math:`D = nK` rows, sample-major; pass ``outputs_per_sample=K``. A batch then
+keeps whole samples, :math:`\beta = B/n`, :math:`\tilde\beta = (B-1)/(n-1)`, ``diag`` in
+Lemma A.1 becomes the ``K x K`` block diagonal and
+:math:`C_{\beta\mu} = \sum_i (V_{i\cdot\beta}^\top V_{i\cdot\mu})^2` over the samples'
+blocks (equal to the formula above for ``K = 1``); see :mod:`.noise_kernel_inputs`.
+
 The diagonal restriction of the second-moment operator acts on :math:`\tilde p =
 \Lambda^+\mathrm{diag}(V^\top\mathbb{E}[zz^\top]V)` as :math:`A + B` (Eq. 8, 33). The paper
 prints two versions of ``A`` and ``B`` (Eq. 8 and Eq. 33); ``reading`` selects one:
@@ -20,14 +27,29 @@ prints two versions of ``A`` and ``B`` (Eq. 8 and Eq. 33); ``reading`` selects o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from itertools import combinations
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 
 from theorylab.arrays import as_matrix, as_psd, as_vector, check_positive
-from theorylab.errors import NonFiniteError, ParameterError, StabilityError
+from theorylab.errors import (
+    NonFiniteError,
+    ParameterError,
+    SingularKernelError,
+    StabilityError,
+)
+from theorylab.numerics import roundoff_tolerance
+from theorylab.solvers.noise_kernel_inputs import (
+    batch_fractions,
+    check_batch_units,
+    enumerated_selection_moment,
+    kernel_samples,
+    minibatch_selection_moment,
+    numerical_rank,
+    rank_tolerance,
+    validate_sgd_problem,
+)
 
 __all__ = [
     "NoiseKernelMatrices",
@@ -47,86 +69,23 @@ __all__ = [
 Reading = Literal["derived", "eq8", "eq33"]
 
 
-def batch_fractions(batch_size: int, size: int) -> tuple[float, float]:
-    r"""Return :math:`(\beta, \tilde\beta) = (B/D, (B-1)/(D-1))` (Sec. 2.2); ``D = 1``: ``(1, 1)``.
+def noise_coupling(eigenvectors: np.ndarray, *, outputs_per_sample: int = 1) -> np.ndarray:
+    r"""Noise coupling (Eq. 8) :math:`C_{\beta\mu}=\sum_\alpha V_{\alpha\beta}^2V_{\alpha\mu}^2`.
 
-    Raises
-    ------
-    ParameterError
-        If ``batch_size`` is not an integer in ``[1, size]``.
-
-    Examples
-    --------
-    >>> batch_fractions(2, 4)
-    (0.5, 0.3333333333333333)
+    With ``outputs_per_sample=K``: :math:`C_{\beta\mu} = \sum_i (V_{i\cdot\beta}^\top
+    V_{i\cdot\mu})^2`, ``V_{i.}`` the ``K`` rows of sample ``i`` (App. A.7.1).
     """
-    if isinstance(batch_size, bool) or not float(batch_size).is_integer():
-        raise ParameterError(f"batch_size must be an integer, got {batch_size!r}")
-    batch = int(batch_size)
-    if not 1 <= batch <= size:
-        raise ParameterError(f"batch_size must be in [1, D={size}], got {batch}")
-    tilde = 1.0 if size == 1 else (batch - 1) / (size - 1)
-    return batch / size, tilde
-
-
-def validate_sgd_problem(
-    ntk: object, learning_rate: float, batch_size: int, *, check_stability: bool = True
-) -> tuple[np.ndarray, float, int]:
-    r"""Validate ``(NTK, η, B)``: PSD finite NTK, :math:`\eta > 0`, :math:`1 \le B \le D`.
-
-    With ``check_stability`` the learning rate must lie below the deterministic EOS
-    :math:`2/\lambda_{\max}(\hat\Theta)` (Sec. 2.1), else :class:`StabilityError`.
-    """
-    matrix = as_psd(ntk, "ntk")
-    eta = check_positive(learning_rate, "learning_rate")
-    batch_fractions(batch_size, matrix.shape[0])
-    if check_stability:
-        top = float(np.linalg.eigvalsh(matrix)[-1])
-        if top > 0 and eta * top >= 2.0:
-            raise StabilityError(
-                f"learning_rate {eta:g} is at or past the deterministic EOS 2/lambda_max = "
-                f"{2.0 / top:g}"
-            )
-    return matrix, eta, int(batch_size)
-
-
-def minibatch_selection_moment(matrix: object, batch_size: int) -> np.ndarray:
-    r"""Closed form of :math:`\mathbb{E}[P M P]` (Lemma A.1, Eq. 19).
-
-    .. math:: \mathbb{E}[PMP] = \beta\tilde\beta M + \beta(1-\tilde\beta)\,\mathrm{diag}(M)
-
-    for ``P`` diagonal with exactly ``B`` ones drawn uniformly without replacement.
-
-    Examples
-    --------
-    >>> minibatch_selection_moment(np.ones((2, 2)), 1)
-    array([[0.5, 0. ],
-           [0. , 0.5]])
-    """
-    array = as_matrix(matrix, "matrix")
-    if array.shape[0] != array.shape[1]:
-        raise ParameterError(f"matrix must be square, got shape {array.shape}")
-    beta, tilde = batch_fractions(batch_size, array.shape[0])
-    return beta * tilde * array + beta * (1.0 - tilde) * np.diag(np.diag(array))
-
-
-def enumerated_selection_moment(matrix: np.ndarray, batch_size: int) -> np.ndarray:
-    r"""Brute-force :math:`\mathbb{E}[PMP]`: the average over all ``C(D, B)`` batches (oracle)."""
-    size = matrix.shape[0]
-    total = np.zeros_like(matrix, dtype=np.float64)
-    count = 0
-    for batch in combinations(range(size), batch_size):
-        mask = np.zeros(size)
-        mask[list(batch)] = 1.0
-        total += mask[:, None] * matrix * mask[None, :]
-        count += 1
-    return total / count
-
-
-def noise_coupling(eigenvectors: np.ndarray) -> np.ndarray:
-    r"""Noise coupling (Eq. 8) :math:`C_{\beta\mu}=\sum_\alpha V_{\alpha\beta}^2V_{\alpha\mu}^2`."""
-    squares = np.asarray(eigenvectors, dtype=np.float64) ** 2
-    return squares.T @ squares
+    frame = np.asarray(eigenvectors, dtype=np.float64)
+    per = int(outputs_per_sample)
+    if per == 1:
+        squares = frame**2
+        return squares.T @ squares
+    coupling = np.zeros((frame.shape[1], frame.shape[1]))
+    for start in range(0, frame.shape[0], per):
+        block = frame[start : start + per]
+        overlap = block.T @ block
+        coupling += overlap * overlap
+    return coupling
 
 
 @dataclass(frozen=True)
@@ -147,7 +106,12 @@ class NoiseKernelMatrices:
 
 
 def noise_kernel_matrices(
-    ntk: object, learning_rate: float, batch_size: int, *, reading: Reading = "derived"
+    ntk: object,
+    learning_rate: float,
+    batch_size: int,
+    *,
+    reading: Reading = "derived",
+    outputs_per_sample: int = 1,
 ) -> NoiseKernelMatrices:
     r"""``A``, ``B``, ``C`` of the diagonal recursion :math:`\tilde p_{t+1} = (A+B)\tilde p_t`.
 
@@ -156,10 +120,24 @@ def noise_kernel_matrices(
     :math:`B = (\beta^{-1}-\tilde\beta\beta^{-1})\eta^2\Lambda C\Lambda` (Eq. 32 after the
     :math:`\Lambda^+` similarity); ``"eq8"`` and ``"eq33"`` give the printed variants.
 
+    Parameters
+    ----------
+    ntk
+        :math:`\hat\Theta`, ``nK x nK`` PSD, sample-major rows.
+    learning_rate
+        :math:`\eta > 0`, below the deterministic EOS :math:`2/\lambda_{\max}`.
+    batch_size
+        ``B``, in **samples**: ``1 <= B <= n``.
+    reading
+        ``"derived"``, ``"eq8"`` or ``"eq33"`` (module docstring).
+    outputs_per_sample
+        ``K``, kernel rows per sample (default 1); the kernel must have ``n * K`` rows.
+
     Raises
     ------
-    NotPSDError, ParameterError, StabilityError
-        Non-PSD NTK, ``B`` outside ``[1, D]``, :math:`\eta \le 0`, :math:`\eta\lambda_{\max}\ge 2`.
+    NotPSDError, ParameterError, ShapeError, StabilityError
+        Non-PSD NTK, ``B`` outside ``[1, n]`` samples, rows not a multiple of ``K``,
+        :math:`\eta \le 0`, :math:`\eta\lambda_{\max}\ge 2`.
 
     Examples
     --------
@@ -169,11 +147,13 @@ def noise_kernel_matrices(
     >>> float(np.abs(parts.stochastic).max()), np.diag(parts.deterministic).tolist()
     (0.0, [0.5625, 0.25])
     """
-    matrix, eta, batch = validate_sgd_problem(ntk, learning_rate, batch_size)
+    matrix, eta, batch = validate_sgd_problem(
+        ntk, learning_rate, batch_size, outputs_per_sample=outputs_per_sample
+    )
     eigenvalues, eigenvectors = np.linalg.eigh(matrix)
     eigenvalues = np.clip(eigenvalues, 0.0, None)
-    beta, tilde = batch_fractions(batch, matrix.shape[0])
-    coupling = noise_coupling(eigenvectors)
+    beta, tilde = batch_fractions(batch, kernel_samples(matrix.shape[0], outputs_per_sample))
+    coupling = noise_coupling(eigenvectors, outputs_per_sample=outputs_per_sample)
     scaled = eta * eigenvalues
     if reading == "derived":
         a_diag = (1 - scaled) ** 2 + (tilde / beta - 1) * scaled**2
@@ -213,7 +193,13 @@ class NoiseKernelNorm:
 
 
 def noise_kernel_norm(
-    ntk: object, learning_rate: float, batch_size: int, *, reading: Reading = "derived"
+    ntk: object,
+    learning_rate: float,
+    batch_size: int,
+    *,
+    reading: Reading = "derived",
+    outputs_per_sample: int = 1,
+    restrict_to_range: bool = False,
 ) -> NoiseKernelNorm:
     r"""Noise kernel norm :math:`\mathcal{K} = \max\lambda[(I-A)^{-1}B]` (Eq. 9, 45).
 
@@ -221,11 +207,21 @@ def noise_kernel_norm(
     congruent symmetric :math:`(I-A)^{-1/2}B(I-A)^{-1/2}`. A third way (the stability
     boundary of the diagonal recursion) is :func:`noise_kernel_norm_by_boundary`.
 
+    Arguments are those of :func:`noise_kernel_matrices` (``batch_size`` in samples, the
+    kernel ``n * outputs_per_sample`` rows). A null direction of the NTK
+    (:math:`\lambda_\alpha \le` :func:`~.noise_kernel_inputs.rank_tolerance`) has
+    :math:`A_{\alpha\alpha} = 1` and a zero row and column in ``B``: it is frozen, carries
+    no noise, and makes :math:`I - A` singular. ``restrict_to_range=True`` computes
+    :math:`\mathcal{K}` on the NTK's range (the limit :math:`\lambda_\alpha \to 0`, where a
+    mode contributes :math:`O(\lambda_\alpha)`); otherwise such a kernel is refused.
+
     Raises
     ------
+    SingularKernelError
+        If the NTK is numerically rank-deficient and ``restrict_to_range`` is False.
     StabilityError
-        If :math:`I - A` is singular or indefinite (e.g. a zero NTK eigenvalue gives
-        :math:`A_{\alpha\alpha} = 1`), so :math:`\mathcal{K}` is undefined.
+        If :math:`I - A` is otherwise singular or indefinite, so :math:`\mathcal{K}` is
+        undefined.
 
     Examples
     --------
@@ -236,7 +232,10 @@ def noise_kernel_norm(
     >>> round(noise_kernel_norm([[2.0, 1.0], [1.0, 2.0]], 0.2, 1).value, 12)
     0.4
     """
-    parts = noise_kernel_matrices(ntk, learning_rate, batch_size, reading=reading)
+    parts = noise_kernel_matrices(
+        ntk, learning_rate, batch_size, reading=reading, outputs_per_sample=outputs_per_sample
+    )
+    parts = _on_range(parts, restrict_to_range)
     gap = 1.0 - np.diag(parts.deterministic)
     if np.any(gap <= 0):
         raise StabilityError(
@@ -260,6 +259,33 @@ def noise_kernel_norm(
         deterministic_max=float(np.max(a_diag)),
         diagonal_max=float(total_eigenvalues[-1]),
         diagonal_spectral_radius=float(np.max(np.abs(total_eigenvalues))),
+    )
+
+
+def _on_range(parts: NoiseKernelMatrices, restrict: bool) -> NoiseKernelMatrices:
+    """``parts`` on the NTK's numerical range; a SingularKernelError unless ``restrict``."""
+    size = parts.eigenvalues.size
+    rank = numerical_rank(parts.eigenvalues)
+    if rank == size:
+        return parts
+    if not restrict:
+        raise SingularKernelError(
+            f"the NTK is rank-deficient: numerical rank {rank} of {size} (eigenvalues <= "
+            f"{rank_tolerance(parts.eigenvalues):.2g} count as 0), so I - A is singular and K "
+            "(Eq. 9) is undefined; pass restrict_to_range=True to compute K on the NTK's "
+            "range (null directions are frozen and carry no noise), or use fewer samples than "
+            "parameters / drop duplicated inputs"
+        )
+    if rank == 0:
+        raise SingularKernelError(f"the NTK is numerically zero ({size} x {size}): K undefined")
+    keep = parts.eigenvalues > rank_tolerance(parts.eigenvalues)
+    return replace(
+        parts,
+        deterministic=parts.deterministic[np.ix_(keep, keep)],
+        stochastic=parts.stochastic[np.ix_(keep, keep)],
+        coupling=parts.coupling[np.ix_(keep, keep)],
+        eigenvalues=parts.eigenvalues[keep],
+        eigenvectors=parts.eigenvectors[:, keep],
     )
 
 
@@ -291,8 +317,11 @@ def noise_kernel_norm_trace(
     batch_size: int,
     *,
     printed: Literal["eq11", "eq52"] = "eq11",
+    outputs_per_sample: int = 1,
 ) -> float:
     r"""Trace estimator :math:`\frac{\eta}{2B}\mathrm{tr}\hat\Theta` (Eq. 11); ``eq52``: no 2.
+
+    ``B`` counts samples (Eq. 87 for ``K = outputs_per_sample`` outputs per sample).
 
     Examples
     --------
@@ -301,9 +330,9 @@ def noise_kernel_norm_trace(
     >>> noise_kernel_norm_trace(np.eye(4), 0.5, 1, printed="eq52")
     2.0
     """
+    check_batch_units(batch_size, as_matrix(ntk, "ntk").shape[0], outputs_per_sample)
     matrix = as_psd(ntk, "ntk")
     eta = check_positive(learning_rate, "learning_rate")
-    batch_fractions(batch_size, matrix.shape[0])
     factor = {"eq11": 0.5, "eq52": 1.0}.get(printed)
     if factor is None:
         raise ParameterError(f"printed must be 'eq11' or 'eq52', got {printed!r}")
@@ -313,10 +342,16 @@ def noise_kernel_norm_trace(
 def _spectrum(ntk_eigenvalues: object, learning_rate: float) -> np.ndarray:
     eigenvalues = as_vector(ntk_eigenvalues, "ntk_eigenvalues")
     eta = check_positive(learning_rate, "learning_rate")
-    if np.any(eigenvalues < 0):
+    # eigenvalues of a singular PSD NTK come out of an eigensolver as +-(n eps lambda_max):
+    # negative only beyond that roundoff margin is not PSD; within it they are zero
+    margin = roundoff_tolerance(float(np.max(np.abs(eigenvalues), initial=0.0)),
+                                eigenvalues.size)
+    if np.any(eigenvalues < -margin):
         from theorylab.errors import NotPSDError
 
-        raise NotPSDError(f"NTK eigenvalues must be >= 0, got min {eigenvalues.min():.3g}")
+        raise NotPSDError(f"NTK eigenvalues must be >= 0 (up to the roundoff margin "
+                          f"{margin:.2g}), got min {eigenvalues.min():.3g}")
+    eigenvalues = np.maximum(eigenvalues, 0.0)
     if eta * float(eigenvalues.max()) >= 2.0:
         raise StabilityError("learning_rate is at or past the deterministic EOS 2/lambda_max")
     if not np.all(np.isfinite(eigenvalues)):

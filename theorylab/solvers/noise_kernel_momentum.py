@@ -107,6 +107,8 @@ def noise_kernel_norm_momentum(
 
     .. math:: \mathcal{K}_{\rm mom} = \frac{1-\beta}{B}\sum_\alpha x_\alpha^2 G(x_\alpha,\mu)
 
+    ``batch_size`` (``B``) and ``size`` (``D``) count samples, one NTK row each.
+
     Examples
     --------
     >>> round(noise_kernel_norm_momentum([1.0, 1.0], 1.0, 1, 0.0, 4), 12)  # (1-1/4) * 2
@@ -114,8 +116,7 @@ def noise_kernel_norm_momentum(
     """
     eigenvalues = as_vector(ntk_eigenvalues, "ntk_eigenvalues")
     eta = check_positive(learning_rate, "learning_rate")
-    if not 1 <= batch_size <= size:
-        raise ParameterError(f"batch_size must be in [1, {size}], got {batch_size}")
+    batch_fractions(batch_size, size)  # both count samples: 1 <= B <= n
     scaled = eta * eigenvalues
     beta = batch_size / size
     gain = momentum_noise_gain(scaled, momentum, printed=printed)
@@ -148,8 +149,7 @@ def noise_kernel_norm_momentum_delocalised(
     """
     eigenvalues = as_vector(ntk_eigenvalues, "ntk_eigenvalues")
     eta = check_positive(learning_rate, "learning_rate")
-    if not 1 <= batch_size <= size:
-        raise ParameterError(f"batch_size must be in [1, {size}], got {batch_size}")
+    batch_fractions(batch_size, size)  # both count samples: 1 <= B <= n
     scaled = eta * eigenvalues
     mu = float(momentum)
     _validate(scaled, mu)

@@ -21,10 +21,13 @@ from itertools import combinations
 import numpy as np
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
 
-from theorylab.errors import ParameterError
+from theorylab.arrays import as_matrix
+from theorylab.errors import ParameterError, ProblemTooLargeError
 from theorylab.solvers.noise_kernel import batch_fractions, validate_sgd_problem
 
 __all__ = [
+    "ARNOLDI_MAX_SIZE",
+    "DENSE_MAX_SIZE",
     "SecondMomentSpectrum",
     "enumerated_second_moment_operator",
     "noise_kernel_norm_full",
@@ -32,6 +35,48 @@ __all__ = [
     "second_moment_operator",
     "second_moment_spectral_radius",
 ]
+
+
+ARNOLDI_MAX_SIZE = 200
+r"""Largest ``D`` :func:`second_moment_spectral_radius` runs Arnoldi on without ``allow_large``.
+
+Cost law, measured on one core (OpenBLAS, one thread; NTK
+:math:`V\,\mathrm{diag}(1/(\alpha^2+1))V^\top`, Haar ``V``, :math:`\eta = 1`,
+``B = D/20``, the dispersed setting of Fig. 7): one application of ``T`` costs
+:math:`O(D^3)` (1.6 ms at ``D = 160``, about :math:`3.8\times10^{-10}D^3` s), and ARPACK
+needed :math:`\approx 0.63\,D^2` applications (3714, 9041, 16263 at ``D`` = 80, 120, 160:
+the :math:`D^2` eigenvalues of ``T`` cluster near 1), i.e. :math:`O(D^5)` in all: 25 s at
+``D = 160``, about a minute at 200 (extrapolated; ``D = 240`` did not finish within 300 s on
+a shared core), days at 1000. A flat spectrum converges in ~40
+applications, so larger ``D`` can be fine: pass ``allow_large=True`` to run anyway."""
+
+DENSE_MAX_SIZE = 50
+r"""Largest ``D`` for ``method="dense"``: :math:`D^2\times D^2` float64 is :math:`8D^4` bytes
+(50 MB at ``D = 50``) and ``numpy.linalg.eig`` costs :math:`O(D^6)`."""
+
+_SECONDS_PER_CUBE = 3.8e-10
+_MATVECS_PER_SQUARE = 0.63
+
+
+def _check_size(size: int, method: str, allow_large: bool) -> None:
+    """Refuse (ProblemTooLargeError) a size past the documented limit unless ``allow_large``."""
+    limit = DENSE_MAX_SIZE if method == "dense" else ARNOLDI_MAX_SIZE
+    if allow_large or size <= limit:
+        return
+    if method == "dense":
+        raise ProblemTooLargeError(
+            f"method='dense' forms the D^2 x D^2 operator T: D = {size} needs "
+            f"{8 * size**4 / 1e9:.3g} GB and O(D^6) time (limit D <= {DENSE_MAX_SIZE}); use "
+            "method='arnoldi' (matrix-free) or pass allow_large=True"
+        )
+    worst = _MATVECS_PER_SQUARE * size**2 * _SECONDS_PER_CUBE * size**3
+    raise ProblemTooLargeError(
+        f"D = {size} is past the Arnoldi limit D <= {ARNOLDI_MAX_SIZE} for max|lambda(T)|: T "
+        f"acts on D^2 = {size * size} unknowns at O(D^3) per product, and dispersed spectra "
+        f"need ~0.63 D^2 products (worst case ~{worst:.2g} s on one core); use "
+        "noise_kernel_norm (Theorem 2.1's D x D kernel, one O(D^3) eigensolve) or pass "
+        "allow_large=True to run anyway"
+    )
 
 
 def _coefficients(ntk: np.ndarray, eta: float, batch: int) -> tuple[float, float]:
@@ -134,12 +179,18 @@ def second_moment_spectral_radius(
     tolerance: float = 1e-10,
     method: str = "arnoldi",
     rng: np.random.Generator | None = None,
+    allow_large: bool = False,
 ) -> SecondMomentSpectrum:
     r""":math:`\max|\lambda(T)|` of Eq. 30, matrix-free (Arnoldi/ARPACK on :math:`S\mapsto T(S)`).
 
     ``method="dense"`` forms the :math:`D^2\times D^2` matrix (``D`` up to ~40) for reference.
     The start vector is a random PSD matrix (``T`` maps the PSD cone into itself, so its
-    spectral radius is an eigenvalue with a PSD eigenvector).
+    spectral radius is an eigenvalue with a PSD eigenvector). ``batch_size`` counts samples,
+    one kernel row each.
+
+    Sizes past :data:`ARNOLDI_MAX_SIZE` (Arnoldi, worst case :math:`O(D^5)`) or
+    :data:`DENSE_MAX_SIZE` (dense, :math:`O(D^6)`) raise :class:`ProblemTooLargeError`
+    before any work, unless ``allow_large=True``.
 
     Examples
     --------
@@ -148,6 +199,9 @@ def second_moment_spectral_radius(
     >>> round(second_moment_spectral_radius([[1.0]], 0.5, 1).spectral_radius, 12)
     0.25
     """
+    if method not in ("arnoldi", "dense"):
+        raise ParameterError(f"method must be 'arnoldi' or 'dense', got {method!r}")
+    _check_size(as_matrix(ntk, "ntk").shape[0], method, allow_large)  # before any O(D^3) work
     ntk_matrix, eta, batch = validate_sgd_problem(ntk, learning_rate, batch_size)
     size = ntk_matrix.shape[0]
     start_time = time.perf_counter()

@@ -23,6 +23,7 @@ import numpy as np
 
 from theorylab.arrays import as_array, as_matrix, as_psd, as_vector, check_positive
 from theorylab.errors import NotPSDError, ParameterError, ShapeError
+from theorylab.numerics import roundoff_tolerance
 
 __all__ = [
     "ErrorUncertaintyRatio",
@@ -55,9 +56,11 @@ def regularizer_matrix(regularization: Any, size: int) -> np.ndarray:
         return check_positive(regularization, "regularization") * np.eye(size)
     matrix = as_psd(regularization, "regularization", size=size)
     smallest = float(np.linalg.eigvalsh(matrix)[0])
-    if smallest <= 0:
+    margin = roundoff_tolerance(matrix, symmetric=True)  # λ_min within it: singular
+    if smallest <= margin:
         raise NotPSDError(
-            f"regularization must be positive definite: smallest eigenvalue {smallest:.3g}"
+            f"regularization must be positive definite: smallest eigenvalue {smallest:.3g} "
+            f"<= roundoff margin {margin:.2g}"
         )
     return matrix
 

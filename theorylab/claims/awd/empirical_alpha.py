@@ -79,7 +79,7 @@ def _seeded_rows(context: CheckContext) -> tuple[Any, ...]:
     """Trained (near-minimum) settings over their training seeds; checkpoints excluded."""
     from theorylab.claims.awd.empirical_alpha_torch import run_table
 
-    table = run_table(context.full, context.seed, context.device)
+    table = run_table(context.full, context.seed, context.device, context.sweep)
     return tuple(row for row in table if not row.setting.checkpoint)
 
 
@@ -87,7 +87,8 @@ def _all_rows(context: CheckContext) -> tuple[Any, ...]:
     """The first training seed's (``context.seed``) network of every setting."""
     from theorylab.claims.awd.empirical_alpha_torch import run_table
 
-    return tuple(row.runs[0] for row in run_table(context.full, context.seed, context.device))
+    table = run_table(context.full, context.seed, context.device, context.sweep)
+    return tuple(row.runs[0] for row in table)
 
 
 def _rows(context: CheckContext) -> tuple[Any, ...]:

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 import torch
+from pydantic import BaseModel, ConfigDict
 
 from theorylab.errors import TheorylabError
 from theorylab.gpu import MLP, load_digits, ntk_gram
@@ -25,8 +26,9 @@ from theorylab.solvers.noise_kernel import noise_kernel_norm, noise_kernel_norm_
 from theorylab.solvers.noise_kernel_momentum import noise_kernel_norm_momentum
 from theorylab.spec import Figure, FigureSeries, Finding, Verdict
 from theorylab.statements import combine_outcomes
+from theorylab.sweep import Cell, SweepOptions, run_sweep
 
-__all__ = ["empirical_k_experiment", "final_loss_finding"]
+__all__ = ["TrainingHistory", "empirical_k_experiment", "final_loss_finding", "training_cell"]
 
 BEST_BAND = (0.6, 0.8)
 CHECKPOINTS = 6
@@ -151,6 +153,51 @@ def _train(
     return history
 
 
+class TrainingHistory(BaseModel):
+    """Checkpoint series of one run: step, loss, lambda_max, K_tr, K (and K_mom, K_eq18)."""
+
+    model_config = ConfigDict(frozen=True)
+    series: dict[str, list[float]]
+
+
+@lru_cache(maxsize=4)
+def _data(size: int, device_name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``size`` digits, standardised, and their ±1 targets (digit >= 5)."""
+    device = torch.device(device_name)
+    raw_inputs, labels = load_digits(dtype=torch.float64)
+    inputs = raw_inputs[:size]
+    inputs = ((inputs - inputs.mean(0)) / (inputs.std(0) + 1e-3)).to(device)  # standardised
+    targets = torch.where(labels[:size] >= 5, 1.0, -1.0).to(device=device, dtype=torch.float64)
+    return inputs, targets
+
+
+def training_cell(
+    *,
+    size: int,
+    width: int,
+    epochs: int,
+    eta: float,
+    batch: int,
+    momentum: float,
+    device: str,
+    seed: int,
+) -> TrainingHistory:
+    """One (B, eta, seed) cell of the grid: train and measure K at the checkpoints."""
+    inputs, targets = _data(size, device)
+    history = _train(
+        inputs,
+        targets,
+        eta=eta,
+        batch=batch,
+        epochs=epochs,
+        checkpoints=CHECKPOINTS,
+        momentum=momentum,
+        seed=seed,
+        width=width,
+    )
+    return TrainingHistory(series=history)
+
+
 def _r_squared(feature: np.ndarray, response: np.ndarray) -> float:
     mask = np.isfinite(feature) & np.isfinite(response)
     if mask.sum() < 4:
@@ -167,13 +214,13 @@ def empirical_k_experiment(context: CheckContext) -> Finding:
     if torch.device(context.device).type == "cpu":
         torch.set_num_threads(1)  # tiny matrices: thread hand-offs cost more than they save
     try:
-        return _experiment(context.level, context.seed, context.device)
+        return _experiment(context.level, context.seed, context.device, context.sweep)
     finally:
         torch.set_num_threads(threads)
 
 
 @lru_cache(maxsize=2)
-def _experiment(level: object, seed: int, device_name: str) -> Finding:
+def _experiment(level: object, seed: int, device_name: str, sweep: SweepOptions) -> Finding:
     context = CheckContext(level=level, seed=seed, device=device_name)  # type: ignore[arg-type]
     started = time.perf_counter()
     device = torch.device(context.device)
@@ -184,44 +231,43 @@ def _experiment(level: object, seed: int, device_name: str) -> Finding:
         (0.02, 0.05, 0.08, 0.11, 0.14, 0.17, 0.2, 0.3) if context.full else (0.03, 0.07, 0.15, 0.3)
     )
     seeds = (0, 1, 2) if context.full else (0,)
-    raw_inputs, labels = load_digits(dtype=torch.float64)
-    inputs = raw_inputs[:size]
-    inputs = ((inputs - inputs.mean(0)) / (inputs.std(0) + 1e-3)).to(device)  # standardised
-    targets = torch.where(labels[:size] >= 5, 1.0, -1.0).to(device=device, dtype=torch.float64)
+    inputs, _ = _data(size, device_name)
     probe = MLP(inputs.shape[1], width=width, depth=2, seed=context.seed).to(device, torch.float64)
     reference = ntk_gram(probe, inputs, dtype=torch.float64).cpu().numpy()
     gram_gap = float(np.max(np.abs(_gram(probe, inputs) - reference)) / np.max(np.abs(reference)))
     trace0 = float(np.trace(reference)) / size
-    runs = []
-    for batch in batches:
-        for multiplier in multipliers:
-            eta = multiplier * 2 * batch / trace0
-            for seed in seeds:
-                history = _train(
-                    inputs,
-                    targets,
-                    eta=eta,
-                    batch=batch,
-                    epochs=epochs,
-                    checkpoints=CHECKPOINTS,
-                    momentum=0.0,
-                    seed=context.seed + seed,
-                    width=width,
-                )
-                runs.append(
-                    {"B": batch, "eta": eta, "eta_over_B": eta / batch, "seed": seed, **history}
-                )
-    momentum_run = _train(
-        inputs,
-        targets,
-        eta=0.1 * 2 / trace0 * (1 - 0.5),
-        batch=1,
-        epochs=epochs,
-        checkpoints=CHECKPOINTS,
-        momentum=0.5,
-        seed=context.seed,
-        width=width,
+    common_params = {"size": size, "width": width, "epochs": epochs, "device": device_name}
+    grid = [
+        (batch, multiplier * 2 * batch / trace0, offset)
+        for batch in batches
+        for multiplier in multipliers
+        for offset in seeds
+    ]
+    cells = [
+        Cell.of(
+            training_cell,
+            {**common_params, "eta": eta, "batch": batch, "momentum": 0.0},
+            seed=context.seed + offset,
+            label=f"B={batch} eta/B={eta / batch:.3g} seed+{offset}",
+        )
+        for batch, eta, offset in grid
+    ]
+    momentum_eta = 0.1 * 2 / trace0 * (1 - 0.5)
+    cells.append(
+        Cell.of(
+            training_cell,
+            {**common_params, "eta": momentum_eta, "batch": 1, "momentum": 0.5},
+            seed=context.seed,
+            label="momentum 0.5",
+        )
     )
+    sweep_result = run_sweep(cells, TrainingHistory, sweep, description="seos (B, eta) runs")
+    histories = [history.series for history in sweep_result.values]
+    runs = [
+        {"B": batch, "eta": eta, "eta_over_B": eta / batch, "seed": offset, **history}
+        for (batch, eta, offset), history in zip(grid, histories[:-1], strict=True)
+    ]
+    momentum_run = histories[-1]
     cells = _grid_cells(runs)
     final_loss = np.array([cell["loss_f"] for cell in cells])
     final_k = np.array([cell["K_f"] for cell in cells])
@@ -308,13 +354,14 @@ def _experiment(level: object, seed: int, device_name: str) -> Finding:
             "seconds": time.perf_counter() - started,
             "final": cells,
             "momentum": {key: momentum_run.get(key, []) for key in ("K_mom", "K_eq18", "loss")},
+            "sweep": sweep_result.stats.model_dump(),
         },
     )
 
 
 def final_loss_finding(context: CheckContext) -> Finding:
     """Statements (2) best loss at K_f in [0.6, 0.8] and (3) lambda_max predicts poorly (Fig. 5)."""
-    base = _experiment(context.level, context.seed, context.device)
+    base = _experiment(context.level, context.seed, context.device, context.sweep)
     statements = base.details["statements"]
     finals = [
         row

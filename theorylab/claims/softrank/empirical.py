@@ -120,7 +120,7 @@ def moving_window_kendall(order: np.ndarray, x: np.ndarray, y: np.ndarray) -> li
 def _sweep(context: CheckContext) -> object:
     from theorylab.claims.softrank.empirical_torch import trained_sweep
 
-    return trained_sweep(context.full, context.seed, context.device)
+    return trained_sweep(context.full, context.seed, context.device, context.sweep)
 
 
 @CATALOG.check(

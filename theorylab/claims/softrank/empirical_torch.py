@@ -16,9 +16,11 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import torch
+from pydantic import BaseModel, ConfigDict
 
 from theorylab.gpu import MLP, load_digits
 from theorylab.gpu.fisher import (
@@ -28,13 +30,16 @@ from theorylab.gpu.fisher import (
     gradient_covariance_trace,
 )
 from theorylab.gpu.kfac import KroneckerFactors, kfac_factors
+from theorylab.sweep import Cell, SweepOptions, run_sweep
 
 __all__ = [
     "MEASURES",
     "PAPER_TAU",
     "SLQ_PROBES",
+    "NetCell",
     "NetRecord",
     "Sweep",
+    "net_cell",
     "records_table",
     "slq_error_law",
     "sweep_config",
@@ -191,76 +196,126 @@ class Sweep:
     slq: dict[str, object]
 
 
+class NetCell(BaseModel):
+    """One grid cell's result: the net's record, and (first net only) the SLQ study."""
+
+    model_config = ConfigDict(frozen=True)
+    record: NetRecord
+    slq: dict[str, Any] | None = None
+
+
 @functools.lru_cache(maxsize=4)
-def trained_sweep(full: bool, seed: int, device: str) -> Sweep:
-    """Train the sweep and measure every net (cached per level, seed and device)."""
+def trained_sweep(
+    full: bool, seed: int, device: str, sweep: SweepOptions | None = None
+) -> Sweep:
+    """Train the sweep and measure every net (cached per level, seed, device and executor).
+
+    Each (weight decay, n, batch, learning rate) net is one cell of
+    :func:`theorylab.sweep.run_sweep`, so ``--jobs`` / ``--executor dask`` train them side by
+    side and ``--resume`` keeps the finished ones.
+    """
     threads = torch.get_num_threads()
     if device == "cpu":
         torch.set_num_threads(1)  # tiny nets: one thread avoids oversubscription; restored below
     try:
-        return _run_sweep(full, seed, device)
+        return _run_sweep(full, seed, device, sweep)
     finally:
         torch.set_num_threads(threads)
 
 
-def _run_sweep(full: bool, seed: int, device: str) -> Sweep:
-    config = sweep_config(full)
+@functools.lru_cache(maxsize=2)
+def _digits(seed: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The digits in the seed's random order (train: a prefix; test: from index 1000 on)."""
     inputs, labels = load_digits(dtype=torch.float64)
     order = torch.randperm(inputs.shape[0], generator=torch.Generator().manual_seed(seed))
-    inputs, labels = inputs[order].to(device), labels[order].to(device)
-    test_inputs, test_labels = inputs[1000:], labels[1000:]
-    records, slq = [], {}
+    return inputs[order].to(device), labels[order].to(device)
+
+
+def _run_sweep(full: bool, seed: int, device: str, sweep: SweepOptions | None) -> Sweep:
+    config = sweep_config(full)
     grid = [(d, s, o) for d in config["decays"] for s in config["sizes"] for o in config["optim"]]  # type: ignore[attr-defined]
-    for index, (decay, size, (batch, rate)) in enumerate(grid):
-        started = time.perf_counter()
-        train_inputs, train_labels = inputs[:size], labels[:size]
-        model = _train(
-            train_inputs,
-            train_labels,
-            config["width"],
-            decay,
-            batch,
-            rate,  # type: ignore[arg-type]
-            config["steps"],
-            seed + index,
-        )  # type: ignore[arg-type]
-        train_loss = _cross_entropy(model, train_inputs, train_labels)
-        test_loss = _cross_entropy(model, test_inputs, test_labels)
-        measures, values, vectors = _measures(model, train_inputs, decay)
-        if index == 0:
-            slq = slq_error_law(values, vectors, decay, full, seed)
-            if full:
-                free = fisher_soft_rank_slq(
-                    model,
-                    train_inputs,
-                    train_labels,
-                    decay,
-                    probes=8,
-                    steps=SLQ_STEPS,
-                    seed=seed,
-                    matrix_free=True,
-                )
-                slq["matrix_free"] = [free.value, free.stderr]
-        trace_c_train, trace_f_train = gradient_covariance_trace(model, train_inputs, train_labels)
-        trace_c_test, trace_f_test = gradient_covariance_trace(
-            model, test_inputs[:400], test_labels[:400]
+    cells = [
+        Cell.of(
+            net_cell,
+            {
+                "full": full,
+                "index": index,
+                "width": config["width"],
+                "steps": config["steps"],
+                "decay": decay,
+                "size": size,
+                "batch": batch,
+                "rate": rate,
+                "device": device,
+            },
+            seed=seed,
+            label=f"λ={decay:g} n={size} B={batch} lr={rate:g}",
         )
-        records.append(
-            NetRecord(
-                weight_decay=decay,
-                train_size=size,
-                batch_size=batch,
-                learning_rate=rate,
-                train_loss=train_loss,
-                test_loss=test_loss,
-                gap=test_loss - train_loss,
-                ratio_train=trace_c_train / trace_f_train,
-                ratio_test=trace_c_test / trace_f_test,
-                seconds=time.perf_counter() - started,
-                **measures,
+        for index, (decay, size, (batch, rate)) in enumerate(grid)
+    ]
+    nets = run_sweep(cells, NetCell, sweep, description="softrank nets").values
+    return Sweep(tuple(net.record for net in nets), nets[0].slq or {})
+
+
+def net_cell(
+    *,
+    full: bool,
+    index: int,
+    width: int,
+    steps: int,
+    decay: float,
+    size: int,
+    batch: int,
+    rate: float,
+    device: str,
+    seed: int,
+) -> NetCell:
+    """Train net ``index`` of the grid (training seed ``seed + index``) and measure it.
+
+    ``seed`` orders the digits (the first ``size`` train, from 1000 on test); the first net
+    also runs the SLQ error-law study (:func:`slq_error_law`).
+    """
+    started = time.perf_counter()
+    inputs, labels = _digits(seed, device)
+    test_inputs, test_labels = inputs[1000:], labels[1000:]
+    train_inputs, train_labels = inputs[:size], labels[:size]
+    model = _train(train_inputs, train_labels, width, decay, batch, rate, steps, seed + index)
+    train_loss = _cross_entropy(model, train_inputs, train_labels)
+    test_loss = _cross_entropy(model, test_inputs, test_labels)
+    measures, values, vectors = _measures(model, train_inputs, decay)
+    slq = None
+    if index == 0:
+        slq = slq_error_law(values, vectors, decay, full, seed)
+        if full:
+            free = fisher_soft_rank_slq(
+                model,
+                train_inputs,
+                train_labels,
+                decay,
+                probes=8,
+                steps=SLQ_STEPS,
+                seed=seed,
+                matrix_free=True,
             )
-        )
-    return Sweep(tuple(records), slq)
+            slq["matrix_free"] = [free.value, free.stderr]
+    trace_c_train, trace_f_train = gradient_covariance_trace(model, train_inputs, train_labels)
+    trace_c_test, trace_f_test = gradient_covariance_trace(
+        model, test_inputs[:400], test_labels[:400]
+    )
+    record = NetRecord(
+        weight_decay=decay,
+        train_size=size,
+        batch_size=batch,
+        learning_rate=rate,
+        train_loss=train_loss,
+        test_loss=test_loss,
+        gap=test_loss - train_loss,
+        ratio_train=trace_c_train / trace_f_train,
+        ratio_test=trace_c_test / trace_f_test,
+        seconds=time.perf_counter() - started,
+        **measures,
+    )
+    return NetCell(record=record, slq=slq)
 
 
 def records_table(records: tuple[NetRecord, ...]) -> list[dict[str, float]]:
@@ -306,7 +361,7 @@ def block_diagonal_experiment(context: object) -> object:
     """Prop. 6.1 on trained nets: rank_λ(F) ≤ rank_λ(layer pinching); KFAC/diag reported."""
     from theorylab.spec import Figure, FigureSeries, Finding, Verdict
 
-    records = trained_sweep(context.full, context.seed, context.device).records  # type: ignore[attr-defined]
+    records = trained_sweep(context.full, context.seed, context.device, context.sweep).records  # type: ignore[attr-defined]
     exact = np.array([r.rank for r in records])
     block = np.array([r.rank_block for r in records])
     kfac = np.array([r.rank_kfac for r in records])

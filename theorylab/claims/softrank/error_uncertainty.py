@@ -28,6 +28,7 @@ from theorylab.claims.softrank.models import curved_model
 from theorylab.claims.softrank.paper import PAPER_004, PAPER_004_TITLE
 from theorylab.derivations import judge_derivation, labelled
 from theorylab.falsify import PropertySearch
+from theorylab.numerics import roundoff_tolerance
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.soft_rank import error_uncertainty_ratio, regularizer_matrix, soft_rank
 from theorylab.spec import (
@@ -156,7 +157,9 @@ def prop53_bounds(
     inverse = np.linalg.inv(fisher + lam_matrix)
     middle = np.einsum("m,mkd,de,mle->kl", probs, jacobians, inverse, jacobians)
     eigenvalues = np.linalg.eigvalsh(middle)
-    condition = eigenvalues[-1] / eigenvalues[0] if eigenvalues[0] > 0 else np.inf
+    # singular within roundoff (lambda_min <= n eps ||M||_2, either sign): kappa = inf
+    positive = eigenvalues[0] > roundoff_tolerance(middle, symmetric=True)
+    condition = eigenvalues[-1] / eigenvalues[0] if positive else np.inf
     alpha = np.trace(error_second) / np.trace(sigma)
     rank = soft_rank(fisher, lam_matrix)
     ratio = float(np.trace(covariance @ inverse)) / rank

@@ -19,6 +19,7 @@ import numpy as np
 
 from theorylab.claims.subspace.paper import PAPER_003, PAPER_003_TITLE, plain
 from theorylab.error_laws import loglog_slope
+from theorylab.numerics import INDEFINITE, SINGULAR_WITHIN_ROUNDOFF
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.spec import (
     Assumption,
@@ -205,6 +206,19 @@ def _symmetry(result: dict[str, Any]) -> str:
             + ("verified minimiser modulo symmetry" if sym["verified"] else "NOT verified"))
 
 
+def _failure(polish: dict[str, Any]) -> str:
+    """Why the polish did not verify a minimiser; λ_min's sign counts only beyond roundoff."""
+    reasons = [] if polish["converged"] else ["gradient above tolerance"]
+    second_order = polish["second_order"]
+    margin = polish["roundoff_tolerance"] + polish["ritz_residual"]
+    if second_order == INDEFINITE:
+        reasons.append(f"H has a negative eigenvalue beyond the roundoff margin {margin:.2g}")
+    elif second_order == SINGULAR_WITHIN_ROUNDOFF:
+        reasons.append(f"λ_min is zero within the roundoff margin {margin:.2g} and the point "
+                       "is not verified modulo symmetry")
+    return f" ({'; '.join(reasons)})"
+
+
 def _premise(result: dict[str, Any]) -> str:
     """One line on whether the probe point is a verified minimiser (the paper's w_k*)."""
     polish = result["polish"]
@@ -214,8 +228,7 @@ def _premise(result: dict[str, Any]) -> str:
               "the symmetry orbit's tangent space, H ≻ 0 on its complement)"
               if _premise_holds(result)
               else "NOT a verified minimiser: the claim's premise (w_k* minimises L_k) fails"
-              + (" (H has a negative eigenvalue)" if polish["smallest_eigenvalue"] <= 0
-                 else " (gradient above tolerance)"))
+              + _failure(polish))
     entropies = result.get("bigram_trigram_entropy")
     loss = (f"; loss L_k {result['loss_at_minimiser']:.3f} vs best bigram {entropies[0]:.3f} "
             f"/ trigram {entropies[1]:.3f}" if entropies else "")

@@ -50,7 +50,9 @@ FULL = {"vocab_size": 6, "dim": 16, "layers": 2, "length": 5, "k": 512, "max_ite
 # and the Lanczos basis of H^(k) is that of H^(k) + λI. λ = 0.1 because smaller values leave
 # no reachable minimiser in budget (LayerNorm scale symmetry + decay: measured in
 # theorylab.gpu.subspace_language_model's docstring); 600 L-BFGS iterations and Newton-CG
-# with up to 200 CG steps then verify one (‖∇F‖ ≤ POLISH_TOLERANCE (1+|F|), λ_min(∇²F) > 0).
+# with up to 200 CG steps then verify one (‖∇F‖ ≤ POLISH_TOLERANCE (1+|F|), and λ_min(∇²F)
+# above the roundoff margin n ε ‖∇²F‖₂, or zero within it with the null space verified as a
+# symmetry orbit's tangent space: theorylab.numerics, verify_modulo_symmetry).
 POLISH_TOLERANCE = 1e-8  # ‖∇F‖ ≤ 1e-8 (1 + |F|), F = L_k + decay/2 ‖θ‖², float64
 PROXY_DRAWS = 8
 POWER_TOLERANCE = 1e-2  # relative residual; pairs that hit max_iterations are flagged

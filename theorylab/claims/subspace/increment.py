@@ -18,6 +18,7 @@ from theorylab.claims.subspace.paper import paper_source, plain, residual_findin
 from theorylab.derivations import judge_derivation
 from theorylab.error_laws import loglog_slope
 from theorylab.falsify import PropertySearch
+from theorylab.numerics import POSITIVE_DEFINITE, classify_definiteness, roundoff_tolerance
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.subspace_probing import (
     compress_increment,
@@ -181,7 +182,10 @@ class QuadraticInstance:
         self.k = offsets.shape[0] - 1
         self.hessian_k = curvatures[: self.k].mean(axis=0)
         self.hessian_next = curvatures.mean(axis=0)
-        self.is_minimiser = bool(np.linalg.eigvalsh(self.hessian_k)[0] > 1e-9)
+        # strict minimiser: lambda_min(H_k) positive beyond the roundoff margin n eps ||H_k||_2
+        self.is_minimiser = classify_definiteness(
+            float(np.linalg.eigvalsh(self.hessian_k)[0]),
+            roundoff_tolerance(self.hessian_k, symmetric=True)) == POSITIVE_DEFINITE
         self.center = (np.linalg.solve(self.hessian_k, -linear[: self.k].mean(axis=0))
                        if self.is_minimiser else np.zeros(linear.shape[1]))
 

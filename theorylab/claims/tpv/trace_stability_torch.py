@@ -21,13 +21,12 @@ in the 50% band when :math:`|\mathrm{TPV}_{tr}/\mathrm{TPV}_{te} - 1| \le 0.5`. 
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 import numpy as np
 import torch
+from pydantic import BaseModel, ConfigDict
 
 from theorylab.error_laws import loglog_slope
 from theorylab.gpu import make_teacher, output_jacobian
@@ -35,8 +34,18 @@ from theorylab.gpu.models import MLP
 from theorylab.registry import CheckContext
 from theorylab.solvers.trace_stability import effective_curvature_difference
 from theorylab.spec import Figure, FigureSeries, Finding, Verdict
+from theorylab.sweep import Cell, run_sweep
 
-__all__ = ["band_experiment", "scaling_experiment"]
+__all__ = [
+    "NTKTerms",
+    "SettingRows",
+    "band_experiment",
+    "band_grid",
+    "band_setting_cell",
+    "lln_cell",
+    "ntk_cell",
+    "scaling_experiment",
+]
 
 SLOPE_LAW = -0.5
 SLOPE_TOLERANCE = 0.2
@@ -44,7 +53,6 @@ BAND = 0.5
 FIRST_ORDER_STEP = 1e-2
 FIRST_ORDER_THRESHOLD = 1e-3
 MIN_POINTS = 10
-BAND_WORKERS = 8
 
 
 # --------------------------------------------------------------------------- scaling law
@@ -87,6 +95,67 @@ def _single_thread_on_cpu(device: torch.device) -> int:
     return previous
 
 
+class NTKTerms(BaseModel):
+    r"""One width-sweep run: Eq. 22's Hessian change, A.2's Gram change, the train/test gap.
+
+    All three are relative to :math:`\|H_X(w_0)\|_{op}` (top Gram eigenvalue over n).
+    """
+
+    model_config = ConfigDict(frozen=True)
+    h_change: float
+    gram_change: float
+    train_test_gap: float
+
+
+def lln_cell(
+    *, input_dim: int, size: int, width: int, repeat: int, device: str, seed: int
+) -> float:
+    r"""Lemma A.3's LLN term :math:`\|H_{tr}(w_0) - H_{te}(w_0)\|/\|H_{te}(w_0)\|` (one run)."""
+    teacher = make_teacher("relu", input_dim, seed=seed)
+    generator = torch.Generator().manual_seed(1000 * seed + repeat)
+    model = _NTKNet(input_dim, width, generator).to(device)
+    train, _ = teacher.sample(size, seed=2 * repeat + 1, dtype=torch.float64)
+    test, _ = teacher.sample(size, seed=2 * repeat + 2, dtype=torch.float64)
+    j_train, j_test = _jacobian(model, train.to(device)), _jacobian(model, test.to(device))
+    norm = _top_eigenvalue(j_test) / size  # ||H_te(w0)||_op
+    return effective_curvature_difference(j_train, j_test).operator_norm / norm
+
+
+def ntk_cell(
+    *,
+    input_dim: int,
+    width: int,
+    train_size: int,
+    steps: int,
+    learning_rate: float,
+    repeat: int,
+    device: str,
+    seed: int,
+) -> NTKTerms:
+    """Eq. 22's NTK term after ``steps`` of full-batch GD at width ``width`` (one run)."""
+    teacher = make_teacher("relu", input_dim, seed=seed)
+    generator = torch.Generator().manual_seed(1000 * seed + repeat)
+    model = _NTKNet(input_dim, width, generator).to(device)
+    train, targets = teacher.sample(train_size, seed=2 * repeat + 1, dtype=torch.float64)
+    test, _ = teacher.sample(train_size, seed=2 * repeat + 2, dtype=torch.float64)
+    train, targets, test = train.to(device), targets.to(device), test.to(device)
+    j0_train = _jacobian(model, train)
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = 0.5 * torch.mean((model(train) - targets) ** 2)
+        loss.backward()
+        optimizer.step()
+    js_train, js_test = _jacobian(model, train), _jacobian(model, test)
+    scale = _top_eigenvalue(j0_train) / train_size
+    gram_change = (js_train @ js_train.T - j0_train @ j0_train.T) / train_size
+    return NTKTerms(
+        h_change=effective_curvature_difference(js_train, j0_train).operator_norm / scale,
+        gram_change=float(np.max(np.abs(np.linalg.eigvalsh(gram_change)))) / scale,
+        train_test_gap=effective_curvature_difference(js_train, js_test).operator_norm / scale,
+    )
+
+
 def scaling_experiment(context: CheckContext) -> Finding:
     """Fit the LLN exponent in n and the NTK exponent in m; compare with -1/2."""
     device = torch.device(context.device)
@@ -100,51 +169,47 @@ def scaling_experiment(context: CheckContext) -> Finding:
 def _scaling(context: CheckContext, device: torch.device) -> Finding:
     started = time.perf_counter()
     input_dim = 5
-    teacher = make_teacher("relu", input_dim, seed=context.seed)
     sizes = [16, 32, 64, 128] + ([256, 512, 1024] if context.full else [])
     widths = [16, 32, 64, 128] + ([256, 512, 1024] if context.full else [])
     repeats = 4 if context.full else 2
     lln_width = 128 if context.full else 32
-    lln = []
-    for size in sizes:
-        values = []
-        for repeat in range(repeats):
-            generator = torch.Generator().manual_seed(1000 * context.seed + repeat)
-            model = _NTKNet(input_dim, lln_width, generator).to(device)
-            train, _ = teacher.sample(size, seed=2 * repeat + 1, dtype=torch.float64)
-            test, _ = teacher.sample(size, seed=2 * repeat + 2, dtype=torch.float64)
-            j_train, j_test = _jacobian(model, train.to(device)), _jacobian(model, test.to(device))
-            norm = _top_eigenvalue(j_test) / size  # ||H_te(w0)||_op
-            values.append(effective_curvature_difference(j_train, j_test).operator_norm / norm)
-        lln.append(float(np.mean(values)))
     train_size, steps, learning_rate = (64, 200, 0.5) if context.full else (32, 100, 0.5)
-    ntk_h, ntk_g, gap_rel = [], [], []
-    for width in widths:
-        h_values, g_values, gaps = [], [], []
-        for repeat in range(repeats):
-            generator = torch.Generator().manual_seed(1000 * context.seed + repeat)
-            model = _NTKNet(input_dim, width, generator).to(device)
-            train, targets = teacher.sample(train_size, seed=2 * repeat + 1, dtype=torch.float64)
-            test, _ = teacher.sample(train_size, seed=2 * repeat + 2, dtype=torch.float64)
-            train, targets, test = train.to(device), targets.to(device), test.to(device)
-            j0_train = _jacobian(model, train)
-            optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
-            for _ in range(steps):
-                optimizer.zero_grad()
-                loss = 0.5 * torch.mean((model(train) - targets) ** 2)
-                loss.backward()
-                optimizer.step()
-            js_train, js_test = _jacobian(model, train), _jacobian(model, test)
-            scale = _top_eigenvalue(j0_train) / train_size
-            h_values.append(
-                effective_curvature_difference(js_train, j0_train).operator_norm / scale
-            )
-            gram_change = (js_train @ js_train.T - j0_train @ j0_train.T) / train_size
-            g_values.append(float(np.max(np.abs(np.linalg.eigvalsh(gram_change)))) / scale)
-            gaps.append(effective_curvature_difference(js_train, js_test).operator_norm / scale)
-        ntk_h.append(float(np.mean(h_values)))
-        ntk_g.append(float(np.mean(g_values)))
-        gap_rel.append(float(np.mean(gaps)))
+    common = {"input_dim": input_dim, "device": str(device)}
+    lln_cells = [
+        Cell.of(
+            lln_cell,
+            {**common, "size": size, "width": lln_width, "repeat": repeat},
+            seed=context.seed,
+            label=f"LLN n={size} r={repeat}",
+        )
+        for size in sizes
+        for repeat in range(repeats)
+    ]
+    ntk_cells = [
+        Cell.of(
+            ntk_cell,
+            {
+                **common,
+                "width": width,
+                "train_size": train_size,
+                "steps": steps,
+                "learning_rate": learning_rate,
+                "repeat": repeat,
+            },
+            seed=context.seed,
+            label=f"NTK m={width} r={repeat}",
+        )
+        for width in widths
+        for repeat in range(repeats)
+    ]
+    lln_sweep = run_sweep(lln_cells, float, context.sweep, description="tpv LLN cells")
+    ntk_sweep = run_sweep(ntk_cells, NTKTerms, context.sweep, description="tpv NTK cells")
+    by_size = [lln_sweep.values[i : i + repeats] for i in range(0, len(lln_cells), repeats)]
+    by_width = [ntk_sweep.values[i : i + repeats] for i in range(0, len(ntk_cells), repeats)]
+    lln = [float(np.mean(group)) for group in by_size]
+    ntk_h = [float(np.mean([terms.h_change for terms in group])) for group in by_width]
+    ntk_g = [float(np.mean([terms.gram_change for terms in group])) for group in by_width]
+    gap_rel = [float(np.mean([terms.train_test_gap for terms in group])) for group in by_width]
     lln_slope, ntk_slope, gram_slope = (
         loglog_slope(sizes, lln),
         loglog_slope(widths, ntk_h),
@@ -220,6 +285,10 @@ def _scaling(context: CheckContext, device: torch.device) -> Finding:
             "slopes": {"lln": lln_slope, "ntk_h": ntk_slope, "ntk_gram": gram_slope},
             "parametrisation": "NTK",
             "seconds": time.perf_counter() - started,
+            "sweep": {
+                "lln": lln_sweep.stats.model_dump(),
+                "ntk": ntk_sweep.stats.model_dump(),
+            },
         },
     )
 
@@ -298,7 +367,8 @@ def _relative_first_order_error(
     return torch.mean((change - directional) ** 2, 1) / (torch.mean(change**2, 1) + 1e-12)
 
 
-def _grid(full: bool) -> dict[str, object]:
+def band_grid(full: bool) -> dict[str, object]:
+    """App. F.1.1's grid at the full level, or the quick level's reduction of it."""
     if full:
         return {
             "teachers": ("linear", "relu", "multi_relu"),
@@ -437,34 +507,41 @@ def _setting_points(
     return points
 
 
-def _setting_rows(task: tuple) -> list[dict]:
-    """One (teacher, d, depth, width, n_train) setting's points, labelled (picklable)."""
-    grid, teacher_kind, dim, depth, width, train_size, seed, device = task
-    torch.set_num_threads(1)
-    return [
-        {
-            "teacher": teacher_kind,
-            "d": dim,
-            "depth": depth,
-            "width": width,
-            "n_train": train_size,
-            **point,
-        }
-        for point in _setting_points(
-            grid, teacher_kind, dim, depth, width, train_size, seed, device
-        )
-    ]
+class SettingRows(BaseModel):
+    """The points of one (teacher, d, depth, width, n_train) setting of App. F.1.1."""
+
+    model_config = ConfigDict(frozen=True)
+    rows: list[dict[str, Any]]
+
+
+def band_setting_cell(
+    *,
+    grid: dict[str, Any],
+    teacher: str,
+    dim: int,
+    depth: int,
+    width: int,
+    train_size: int,
+    device: str,
+    seed: int,
+) -> SettingRows:
+    """One setting's points (:func:`_setting_points`), each labelled with the setting."""
+    labels = {"teacher": teacher, "d": dim, "depth": depth, "width": width, "n_train": train_size}
+    points = _setting_points(
+        grid, teacher, dim, depth, width, train_size, seed, torch.device(device)
+    )
+    return SettingRows(rows=[{**labels, **point} for point in points])
 
 
 def band_experiment(context: CheckContext, grid: dict[str, object] | None = None) -> Finding:
     """The synthetic TPV-stability grid of App. F.1.1; fraction inside the 50% band.
 
-    ``grid`` overrides the level's grid (keys as in :func:`_grid`).
+    ``grid`` overrides the level's grid (keys as in :func:`band_grid`).
     """
     device = torch.device(context.device)
     previous = _single_thread_on_cpu(device)
     try:
-        return _band(context, device, grid or _grid(context.full))
+        return _band(context, device, grid or band_grid(context.full))
     finally:
         torch.set_num_threads(previous)
 
@@ -474,31 +551,30 @@ def _band(context: CheckContext, device: torch.device, grid: dict[str, object]) 
     large_n = int(grid["large_n"])
     groups = {"width=256": [(256, 10), (256, large_n)], "n_train": [(1, large_n)]}
     configurations = sorted({cfg for cfgs in groups.values() for cfg in cfgs})
-    tasks = [
-        (
-            grid,
-            teacher_kind,
-            dim,
-            depth,
-            width,
-            train_size,
-            97 * context.seed + 13 * teacher_index + dim + depth,
-            device,
+    cells = [
+        Cell.of(
+            band_setting_cell,
+            {
+                "grid": grid,
+                "teacher": teacher_kind,
+                "dim": dim,
+                "depth": depth,
+                "width": width,
+                "train_size": train_size,
+                "device": str(device),
+            },
+            seed=97 * context.seed + 13 * teacher_index + dim + depth,
+            label=f"{teacher_kind} d={dim} depth={depth} m={width} n={train_size}",
         )
         for teacher_index, teacher_kind in enumerate(grid["teachers"])  # type: ignore[arg-type]
         for dim in grid["dims"]  # type: ignore[attr-defined]
         for depth in grid["depths"]  # type: ignore[attr-defined]
         for width, train_size in configurations
     ]
-    workers = min(BAND_WORKERS, os.cpu_count() or 1, len(tasks)) if context.full else 1
-    if workers > 1:
-        # Each setting is a chain of tiny kernels (launch-bound on a GPU, one thread on a
-        # CPU): independent processes run them side by side. Results do not depend on it.
-        spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
-            rows = [row for rows_ in pool.map(_setting_rows, tasks) for row in rows_]
-    else:
-        rows = [row for task in tasks for row in _setting_rows(task)]
+    # Each setting is a chain of tiny kernels (launch-bound on a GPU, one thread on a CPU):
+    # --jobs / --executor dask run them side by side; the results do not depend on it.
+    sweep = run_sweep(cells, SettingRows, context.sweep, description="tpv F.1.1 settings")
+    rows = [row for setting in sweep.values for row in setting.rows]
     measured = [row for row in rows if row.get("kept", 0) > 0 and row["tpv_test"] > 0]
     fractions: dict[str, float] = {}
     for key, condition in (
@@ -589,8 +665,9 @@ def _band(context: CheckContext, device: torch.device, grid: dict[str, object]) 
             "band": "|TPV_tr/TPV_te - 1| <= 0.5",
             "seconds": time.perf_counter() - started,
             "reductions": None
-            if grid == _grid(True)
+            if grid == band_grid(True)
             else "quick: relu and multi-relu teachers, d=10, depth 2, n_train {10, 100}, R=4, "
             "100/40/100 steps, one σ, one SGD setting, 300 test points",
+            "sweep": sweep.stats.model_dump(),
         },
     )

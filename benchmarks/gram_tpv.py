@@ -1,11 +1,13 @@
 """Exact label-noise TPV by the NTK Gram route (paper 000, App. C.3, Eq. 39 in kernel form).
 
-Times the two stages of :func:`theorylab.solvers.linear_label_noise.gram_label_noise_tpv` on
-the reference MLP of ``tpv.label_noise_regimes``' ``gram_route`` check: the Gram matrix
-:math:`\\Theta = JJ^\\top` over train + test inputs (``theorylab.gpu.ntk_gram``, float64) and
-the dense eigendecomposition route. Prints medians over ``--repeats`` after one warm-up, and
-the flop floor of the Gram product (:math:`2 n_{rows}^2 p` at the device's float64 rate, given
-with ``--fp64-tflops``).
+Times the stages of :func:`theorylab.solvers.linear_label_noise.gram_label_noise_tpv` on the
+reference MLP of ``tpv.label_noise_regimes``' ``gram_route`` check: the Gram matrix
+:math:`\\Theta = JJ^\\top` over train + test inputs (``theorylab.gpu.ntk_gram``, float64), the
+solver on that tensor where it lives (``torch.linalg.eigh`` on the device: the route the
+claim check takes), and, for comparison, the same solver on a host NumPy copy (the route
+before issue 19; ``--no-host`` skips it). Prints medians over ``--repeats`` after one
+warm-up, the relative gap between the two routes, and the flop floor of the Gram product
+(:math:`2 n_{rows}^2 p` at the device's float64 rate, given with ``--fp64-tflops``).
 
     python benchmarks/gram_tpv.py --device cuda                 # p = 1,023,001, n = 4000 + 4000
     python benchmarks/gram_tpv.py --width 64 --train 256        # small, CPU
@@ -30,20 +32,6 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def device_eigen_tpv(gram_all: torch.Tensor, train: int) -> float:
-    r"""Same TPV on the device: :math:`\|K_{te,tr}V\Lambda^{+}\|_F^2/n_{te}` (σ = 1, λ = 0).
-
-    ``torch.linalg.eigh`` of :math:`K` where the Gram matrix lives, with the solver's rank
-    rule (eigenvalues :math:`\le n\,\epsilon\,s_1^2` count as zero); one scalar comes back.
-    """
-    kernel, cross = gram_all[:train, :train], gram_all[train:, :train]
-    eigenvalues, eigenvectors = torch.linalg.eigh(kernel)
-    cut = train * torch.finfo(kernel.dtype).eps * eigenvalues[-1]
-    keep = eigenvalues > cut
-    response = (cross @ eigenvectors[:, keep]) / eigenvalues[keep]
-    return float(response.square().sum() / cross.shape[0])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
@@ -53,6 +41,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--budget-gib", type=float, default=24.0)
     parser.add_argument("--fp64-tflops", type=float, default=67.0, help="H100/H200 dense fp64")
+    parser.add_argument("--no-host", action="store_true", help="skip the host NumPy route")
     args = parser.parse_args()
     test = args.train if args.test is None else args.test
     generator = torch.Generator().manual_seed(2)
@@ -62,42 +51,43 @@ def main() -> None:
     inputs = inputs.to(args.device)
     parameters = sum(p.numel() for p in model.parameters())
     budget = int(args.budget_gib * (1 << 30))
-    gram_times, solve_times, values, device_times, device_values = [], [], [], [], []
+    times: dict[str, list[float]] = {"gram": [], "device": [], "host": []}
+    device_result = host_result = None
     for repeat in range(args.repeats + 1):
         _sync(args.device)
         started = time.perf_counter()
         gram_all = ntk_gram(model, inputs, dtype=torch.float64, memory_budget=budget)
         _sync(args.device)
-        gram_np = gram_all.cpu().numpy()
         built = time.perf_counter()
-        result = gram_label_noise_tpv(gram_np[: args.train, : args.train],
-                                      gram_np[args.train :, : args.train], 1.0)
+        kernel, cross = gram_all[: args.train, : args.train], gram_all[args.train :, : args.train]
+        device_result = gram_label_noise_tpv(kernel, cross, 1.0)  # returns host scalars: synced
         solved = time.perf_counter()
-        _sync(args.device)
-        on_device = time.perf_counter()
-        device_value = device_eigen_tpv(gram_all, args.train)
-        device_done = time.perf_counter()
-        del gram_all
+        if not args.no_host:
+            gram_np = gram_all.cpu().numpy()
+            host_result = gram_label_noise_tpv(gram_np[: args.train, : args.train],
+                                               gram_np[args.train :, : args.train], 1.0)
+        hosted = time.perf_counter()
+        del gram_all, kernel, cross
         if repeat:  # the first pass is the warm-up
-            device_times.append(device_done - on_device)
-            device_values.append(device_value)
-            gram_times.append(built - started)
-            solve_times.append(solved - built)
-            values.append(result.test)
+            times["gram"].append(built - started)
+            times["device"].append(solved - built)
+            times["host"].append(hosted - solved)
     rows = args.train + test
     floor = 2 * rows * rows * parameters / (args.fp64_tflops * 1e12)
-    gram, solve = statistics.median(gram_times), statistics.median(solve_times)
+    gram, solve = statistics.median(times["gram"]), statistics.median(times["device"])
     name = torch.cuda.get_device_name(0) if args.device.startswith("cuda") else "cpu"
     print(f"device {args.device} ({name}), "
           f"p = {parameters:,}, n_train = {args.train}, n_test = {test}, float64")
-    print(f"Gram matrix ({rows}x{rows}) incl. transfer: median {gram:.2f} s over {args.repeats}")
-    print(f"eigen route (numpy, host): median {solve:.2f} s")
-    print(f"total: median {gram + solve:.2f} s; TPV_test/sigma^2 = {values[-1]:.6g}")
-    on_device = statistics.median(device_times)
-    gap = abs(device_values[-1] - values[-1]) / abs(values[-1])
-    print(f"eigen route on the device (torch.linalg.eigh): median {on_device:.2f} s; "
-          f"TPV_test/sigma^2 = {device_values[-1]:.6g} (rel. gap to the host solver {gap:.1e})")
-    print(f"total with the device eigen route: median {gram + on_device:.2f} s")
+    print(f"Gram matrix ({rows}x{rows}) on the device: median {gram:.2f} s over {args.repeats}")
+    print(f"gram_label_noise_tpv on the device tensor: median {solve:.2f} s; TPV_test/sigma^2 = "
+          f"{device_result.test:.6g}, rank {device_result.rank}, "
+          f"cond {device_result.condition_number:.3g}")
+    print(f"total (the claim check's route): median {gram + solve:.2f} s")
+    if host_result is not None:
+        gap = abs(device_result.test - host_result.test) / abs(host_result.test)
+        print(f"same solver on a host NumPy copy (incl. the transfer): median "
+              f"{statistics.median(times['host']):.2f} s; TPV_test/sigma^2 = "
+              f"{host_result.test:.6g} (rel. gap {gap:.1e}, rank {host_result.rank})")
     print(f"Gram flop floor 2 n^2 p at {args.fp64_tflops:g} TFLOP/s: {floor:.2f} s "
           f"(Gram stage / floor = {gram / floor:.1f})")
 

@@ -1,10 +1,12 @@
-"""How theorylab.gpu's costs scale with the parameter count p and the sample count n.
+r"""How theorylab.gpu's costs scale with the parameter count p and the sample count n.
 
 Run (from the repository root, in the dev venv)::
 
     .venv/bin/python benchmarks/scaling.py                          # CPU, p up to 1e6
     .venv/bin/python benchmarks/scaling.py --max-p 250000 --max-n 256  # a quick look
     .venv/bin/python benchmarks/scaling.py --device cuda
+    .venv/bin/python benchmarks/scaling.py --sections lanczos --max-p 250000 --max-n 128
+    .venv/bin/python benchmarks/scaling.py --sections gram-n --gram-p 20000 --gram-max-n 4096
 
 The model is an MLP (64 inputs, two hidden layers of width w, one output; mean squared
 error), so p ~ w^2 and a gradient costs ~6np flops. Each operation is timed (best of
@@ -28,8 +30,18 @@ Lanczos own work           1       0       O(m^2 p) orthogonalisation, independe
 Lanczos runs a fixed number of steps (``--lanczos-steps``) so its matvec count does not
 change along the sweep; its time is split into operator products and its own work
 (:func:`theorylab.gpu.instrument.time_split`), and the top-``--k`` eigenpair solve at the
-largest p is reported with the same split. A fitted exponent is marked ``ok`` when it is
-within ``--slack`` (0.15) of the ideal.
+largest p is reported with the same split (best of ``--repeats`` after a warm-up;
+``--check-every`` sets how often the host reads the Lanczos scalars). A fitted exponent is
+marked ``ok`` when it is within ``--slack`` (0.15) of the ideal.
+
+The NTK Gram matrix costs :math:`a\,np` (per-sample Jacobians, a large constant) plus
+:math:`b\,n^2p` (the product :math:`JJ^\top`), so its exponent in n is 2 only where the
+second term dominates, above :math:`n^* = a/b`. After each n sweep the two-term model is
+fitted to the measured times (least squares in relative error) and printed with :math:`n^*`,
+the exponent the model predicts over the same top sizes (beside the measured one) and at the
+top size, and the n above which the model's exponent is within ``--slack`` of 2. Section
+``gram-n`` sweeps the Gram matrix alone to ``--gram-max-n`` at the smaller ``--gram-p``,
+where large n is affordable. The ideal exponents are the mathematics' and are never adjusted.
 """
 
 from __future__ import annotations
@@ -42,6 +54,7 @@ import sys
 import time
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 import theorylab
@@ -55,7 +68,7 @@ from theorylab.gpu import (
     ntk_gram,
 )
 from theorylab.gpu.instrument import time_split
-from theorylab.gpu.lanczos import lanczos_iteration
+from theorylab.gpu.lanczos import default_check_every, lanczos_iteration
 
 INPUT_DIM = 64
 IDEAL = {  # operation: (exponent in p, exponent in n)
@@ -132,8 +145,9 @@ def measure(parameters: int, samples: int, args: argparse.Namespace,
     }
     clock = CLOCKS[args.clock]
     results = {name: best_seconds(f, args.repeats, device, clock) for name, f in timings.items()}
-    splits = [time_split(lambda op: lanczos_iteration(op, start, args.lanczos_steps), hessian,
-                         clock) for _ in range(args.repeats)]
+    splits = [time_split(lambda op: lanczos_iteration(op, start, args.lanczos_steps,
+                                                      check_every=args.check_every),
+                         hessian, clock) for _ in range(args.repeats)]
     results["Lanczos products"] = min(s.operator for s in splits)
     results["Lanczos own work"] = min(s.own for s in splits)
     return results
@@ -179,15 +193,104 @@ def report_exponents(axis: int, name: str, sizes: list[int], table: dict[str, li
     return good
 
 
+def gram_cost_model(sizes: list[int], seconds: list[float]) -> tuple[float, float]:
+    """Least-squares ``(a', b')`` of ``t(n) = a' n + b' n^2`` in relative error (p fixed).
+
+    Rows are divided by the measured time so every size weighs alike on a geometric sweep;
+    ``a' = a p`` and ``b' = b p``.
+    """
+    design = np.array([[n / t, n * n / t] for n, t in zip(sizes, seconds, strict=True)])
+    (linear, quadratic), *_ = np.linalg.lstsq(design, np.ones(len(sizes)), rcond=None)
+    return float(linear), float(quadratic)
+
+
+def report_gram_model(sizes: list[int], seconds: list[float], parameters: int,
+                      args: argparse.Namespace) -> None:
+    """Print the two-term NTK Gram cost model beside the measured exponent in n."""
+    linear, quadratic = gram_cost_model(sizes, seconds)
+    model = [linear * n + quadratic * n * n for n in sizes]
+    misfit = max(abs(m - t) / t for m, t in zip(model, seconds, strict=True))
+    top = slice(-args.fit_points, None)
+    measured, predicted = slope(sizes[top], seconds[top]), slope(sizes[top], model[top])
+    print(f"\n  NTK Gram cost model t = a n p + b n^2 p at p = {parameters:,} (fitted to all "
+          f"{len(sizes)} sizes, max relative misfit {misfit:.0%}):")
+    print(f"    a = {linear / parameters:.3g} s (per-sample Jacobian entry), "
+          f"b = {quadratic / parameters:.3g} s (J J^T, 2 flops per entry: "
+          f"{2 / (quadratic / parameters) / 1e9:.3g} GFLOP/s)")
+    if linear <= 0 or quadratic <= 0:
+        print("    a or b is not positive: the times do not resolve the two terms")
+        return
+    crossover = linear / quadratic
+    local = (linear + 2 * quadratic * sizes[-1]) / (linear + quadratic * sizes[-1])
+    # local exponent (1 + 2x)/(1 + x), x = n/n*, reaches 2 - slack at x = (1 - slack)/slack
+    within = crossover * (1 - args.slack) / args.slack
+    print(f"    crossover n* = a/b = {crossover:,.0f}: exponent over n = {sizes[top][0]:,} .. "
+          f"{sizes[-1]:,} measured {measured:.2f}, model {predicted:.2f}; model at "
+          f"n = {sizes[-1]:,}: {local:.2f}; within {args.slack} of 2 only above "
+          f"n = {within:,.0f} (ideal stays 2)")
+
+
+def gram_n_sweep(args: argparse.Namespace, device: torch.device) -> bool:
+    """The NTK Gram matrix alone, n up to ``--gram-max-n`` at p = ``--gram-p``."""
+    sizes = geometric(args.gram_max_n, args.points, args.factor)
+    clock = CLOCKS[args.clock]
+    print(f"\n== NTK Gram alone, sweep in n at p = {args.gram_p:,} (ms)")
+    seconds = []
+    parameters = 0
+    for samples in sizes:
+        model, inputs, _ = problem(args.gram_p, samples, device)
+        parameters = sum(p.numel() for p in model.parameters())
+        seconds.append(best_seconds(lambda m=model, x=inputs: ntk_gram(
+            m, x, memory_budget=args.memory_budget), args.repeats, device, clock))
+        print(f"  n={samples:>9,} {seconds[-1] * 1e3:10.4g}")
+    top = slice(-args.fit_points, None)
+    fitted, ideal = slope(sizes[top], seconds[top]), IDEAL["NTK Gram"][1]
+    ok = abs(fitted - ideal) <= args.slack
+    print(f"\n  fitted exponent in n over n = {sizes[top][0]:,} .. {sizes[-1]:,}: "
+          f"{fitted:5.2f}  (ideal {ideal:.0f})  "
+          f"{'ok' if ok else 'OFF by ' + format(fitted - ideal, '+.2f')}")
+    report_gram_model(sizes, seconds, parameters, args)
+    return ok
+
+
+def lanczos_split(args: argparse.Namespace, device: torch.device) -> None:
+    """Top-k Lanczos at the largest p: products against own time, best of ``--repeats``."""
+    model, inputs, targets = problem(args.max_p, args.max_n, device)
+    hessian = HessianOperator(Objective(model, inputs, targets, chunk_size=args.max_n))
+
+    def solve(operator: object) -> object:
+        return lanczos_eigenpairs(operator, args.k, seed=0, check_every=args.check_every)
+
+    solve(hessian)  # warm-up: kernels, allocator, the reused graph
+    split = min((time_split(solve, hessian, CLOCKS[args.clock]) for _ in range(args.repeats)),
+                key=lambda run: run.total)
+    result = split.result
+    krylov = result.matvecs - args.k  # products minus the k residual checks
+    every = args.check_every or default_check_every(device)
+    print(f"\n== top-{args.k} Hessian eigenpairs by Lanczos at p={hessian.shape[0]:,}, "
+          f"n={args.max_n} (host reads every {every} step(s), best of {args.repeats}): "
+          f"{split.total:.3g} s, {split.products} products "
+          f"({split.operator:.3g} s, {split.operator / split.products * 1e3:.3g} ms each; "
+          f"{krylov} Krylov steps incl. overshoot), "
+          f"own time {split.own:.3g} s = {split.own_fraction:.0%} of the total (aim <= 25%); "
+          f"max rel. residual {float(result.relative_residuals.max()):.1e}; eigenvalues "
+          + ", ".join(f"{v:.6g}" for v in result.eigenvalues.tolist()))
+
+
 def geometric(maximum: int, points: int, factor: float) -> list[int]:
     """``points`` sizes from ``maximum / factor^(points-1)`` up to ``maximum``."""
     return [round(maximum / factor ** (points - 1 - i)) for i in range(points)]
+
+
+SECTIONS = ("p", "n", "lanczos", "gram-n")
 
 
 def parse_arguments() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--sections", default="p,n,lanczos",
+                        help=f"comma-separated, of {', '.join(SECTIONS)}")
     parser.add_argument("--max-p", type=int, default=1_000_000)
     parser.add_argument("--max-n", type=int, default=512)
     parser.add_argument("--points", type=int, default=5, help="sizes per sweep")
@@ -197,17 +300,28 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="CPU torch threads")
     parser.add_argument("--lanczos-steps", type=int, default=30)
     parser.add_argument("--k", type=int, default=5, help="eigenpairs for the split at max p")
+    parser.add_argument("--check-every", type=int, default=None,
+                        help="Lanczos host-read interval (default: 1 on CPU, 8 on CUDA)")
+    parser.add_argument("--gram-p", type=int, default=20_000, help="p of the gram-n section")
+    parser.add_argument("--gram-max-n", type=int, default=4096,
+                        help="largest n of the gram-n section")
     parser.add_argument("--slack", type=float, default=0.15)
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall",
                         help="wall time, or this process's CPU time (steadier on a shared "
                              "machine with --threads 1; not for CUDA)")
     parser.add_argument("--memory-budget", type=int, default=8 * 1024**3,
                         help="bytes for the NTK Gram matrix and its Jacobian blocks")
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.sections = [name.strip() for name in args.sections.split(",") if name.strip()]
+    unknown = sorted(set(args.sections) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(unknown)}; choose from "
+                     f"{', '.join(SECTIONS)}")
+    return args
 
 
 def main() -> int:
-    """Run both sweeps, print the exponents and the Lanczos split; exit 1 if any is off."""
+    """Run the chosen sections, print exponents and the Lanczos split; exit 1 if any is off."""
     args = parse_arguments()
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -220,23 +334,22 @@ def main() -> int:
           f"best of {args.repeats}; python "
           f"{platform.python_version()}, torch {torch.__version__}, theorylab "
           f"{theorylab.__version__}; float32 MLP {INPUT_DIM}-w-w-1, mean squared error")
-    p_sizes = geometric(args.max_p, args.points, args.factor)
-    n_sizes = geometric(args.max_n, args.points, args.factor)
-    p_table = sweep("p", p_sizes, lambda p: measure(p, args.max_n, args, device))
-    good = report_exponents(0, "p", p_sizes, p_table, args)
-    n_table = sweep("n", n_sizes, lambda n: measure(args.max_p, n, args, device))
-    good &= report_exponents(1, "n", n_sizes, n_table, args)
-
-    model, inputs, targets = problem(args.max_p, args.max_n, device)
-    hessian = HessianOperator(Objective(model, inputs, targets, chunk_size=args.max_n))
-    split = time_split(lambda op: lanczos_eigenpairs(op, args.k, seed=0), hessian,
-                       CLOCKS[args.clock])
-    result = split.result
-    print(f"\n== top-{args.k} Hessian eigenpairs by Lanczos at p={hessian.shape[0]:,}, "
-          f"n={args.max_n}: {split.total:.3g} s, {split.products} products "
-          f"({split.operator:.3g} s, {split.operator / split.products * 1e3:.3g} ms each), "
-          f"own time {split.own:.3g} s = {split.own_fraction:.0%} of the total (aim <= 25%); "
-          f"max rel. residual {float(result.relative_residuals.max()):.1e}")
+    good = True
+    if "p" in args.sections:
+        p_sizes = geometric(args.max_p, args.points, args.factor)
+        p_table = sweep("p", p_sizes, lambda p: measure(p, args.max_n, args, device))
+        good &= report_exponents(0, "p", p_sizes, p_table, args)
+    if "n" in args.sections:
+        n_sizes = geometric(args.max_n, args.points, args.factor)
+        n_table = sweep("n", n_sizes, lambda n: measure(args.max_p, n, args, device))
+        good &= report_exponents(1, "n", n_sizes, n_table, args)
+        report_gram_model(n_sizes, n_table["NTK Gram"],
+                          sum(p.numel() for p in problem(args.max_p, 1, device)[0].parameters()),
+                          args)
+    if "gram-n" in args.sections:
+        good &= gram_n_sweep(args, device)
+    if "lanczos" in args.sections:
+        lanczos_split(args, device)
     return 0 if good else 1
 
 

@@ -10,4 +10,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "diagnose"]
+
+
+def __getattr__(name: str) -> object:
+    """``theorylab.diagnose``: the callable diagnosis package, imported on first use (no torch)."""
+    if name == "diagnose":
+        import importlib
+
+        return importlib.import_module("theorylab.diagnose")
+    raise AttributeError(f"module 'theorylab' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""The ``theorylab`` command: list, show, verify, prove, falsify, report, schema, new.
+"""The ``theorylab`` command: list, show, verify, prove, falsify, report, errata, schema, new.
 
 ``--claims MODULE`` (repeatable) on list, show, verify, prove, falsify and report also loads
 a user's claim module, which imports (runs) it; installed ``theorylab.claims`` entry points
@@ -135,8 +135,30 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("results", metavar="RESULTS.json")
     report.add_argument("--report", metavar="DIR", help="output folder (default: beside it)")
 
+    errata = commands.add_parser(
+        "errata", help="one errata sheet per paper: Markdown, HTML and LaTeX"
+    )
+    errata.add_argument(
+        "papers", nargs="*", metavar="PAPER", help="paper keys or numbers (default: all five)"
+    )
+    errata.add_argument(
+        "--results", metavar="FILE",
+        help="quick-level results JSON (default: verify the papers' claims at quick level)",
+    )
+    errata.add_argument(
+        "--full", nargs="*", type=Path, metavar="FILE",
+        help="stored full-level results (default: reports/*/results.json; name PAPERs first)",
+    )
+    errata.add_argument(
+        "--out", default="errata", metavar="DIR", help="output folder (default: errata/)"
+    )
+    errata.set_defaults(claim_modules=[])
+
     schema = commands.add_parser("schema", help="JSON Schema of a Claim (or a Report)")
     schema.add_argument("--model", choices=["claim", "report"], default="claim")
+    from theorylab.diagnose.command import add_diagnose_parser
+
+    _add_threads_option(add_diagnose_parser(commands))
     from theorylab.scaffold import add_new_parser
 
     add_new_parser(commands)
@@ -379,12 +401,46 @@ def _cmd_report(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def _cmd_errata(args: argparse.Namespace, out: Output) -> int:
+    from theorylab.engine import RunOptions
+    from theorylab.errata import build_sheet, output_files, resolve_papers, write_sheets
+    from theorylab.papers import paper_for
+    from theorylab.report import load_report
+
+    papers = resolve_papers(args.papers)
+    target = Path(args.out)
+    for path in output_files(papers, target):  # before anything runs
+        check_output_paths(path, None)
+    full = args.full if args.full is not None else sorted(Path("reports").glob("*/results.json"))
+    if args.results:
+        report, source = load_report(args.results), args.results
+        if report.level is not Level.QUICK:
+            raise TheorylabError(f"--results {args.results} holds a {report.level.value}-level "
+                                 "run; errata reads the quick level from it")
+    else:
+        catalog = _catalog(args)
+        claims = [c for c in catalog.all() if paper_for(c.source.paper) in papers]
+        options = RunOptions(level=Level.QUICK, command="errata")
+        report = _run_with_progress(claims, catalog, options, [], lambda _: None, out)
+        source = f"a verify run made by this command ({report.created:%Y-%m-%d %H:%M} UTC)"
+    sheets = [build_sheet(paper, report, full, source) for paper in papers]
+    out.line(f"errata written: {', '.join(map(str, write_sheets(sheets, target)))}")
+    return 0
+
+
 def _cmd_new(args: argparse.Namespace, out: Output) -> int:
     from theorylab.scaffold import run_new
 
     for line in run_new(args):
         out.line(line)
     return 0
+
+
+def _cmd_diagnose(args: argparse.Namespace, out: Output) -> int:
+    from theorylab.diagnose.command import run_diagnose
+
+    _apply_threads(args)
+    return run_diagnose(args, out)
 
 
 def _cmd_schema(args: argparse.Namespace, out: Output) -> int:
@@ -401,7 +457,9 @@ COMMANDS = {
     "falsify": _cmd_falsify,
     "report": _cmd_report,
     "schema": _cmd_schema,
+    "errata": _cmd_errata,
     "new": _cmd_new,
+    "diagnose": _cmd_diagnose,
 }
 
 

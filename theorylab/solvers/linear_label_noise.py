@@ -23,7 +23,15 @@ from typing import Any
 import numpy as np
 
 from theorylab.arrays import as_matrix, as_psd, check_nonnegative
-from theorylab.errors import ParameterError, ShapeError
+from theorylab.errors import (
+    DtypeError,
+    NonFiniteError,
+    NotPSDError,
+    NotSymmetricError,
+    ParameterError,
+    ShapeError,
+)
+from theorylab.numerics import _is_torch, machine_epsilon
 from theorylab.solvers.linalg import default_rank_tolerance
 
 EPS = float(np.finfo(np.float64).eps)
@@ -223,12 +231,18 @@ def gram_label_noise_tpv(
     Eigenvalues :math:`\le n\,\epsilon\,s_1^2` count as zero unless ``rank_tolerance`` (on
     eigenvalues) is given.
 
+    A torch ``gram_train`` is decomposed where it lives (``torch.linalg.eigh`` on its device,
+    in its dtype, :math:`\epsilon` of that dtype), by the same formula, rank rule and ridge:
+    on a GPU the :math:`n\times n` matrix never travels to the host, only :math:`r`
+    eigenvalues and two sums do. Anything else goes through NumPy in float64.
+
     Parameters
     ----------
     gram_train
-        :math:`K`, ``(n, n)`` symmetric PSD.
+        :math:`K`, ``(n, n)`` symmetric PSD (array-like, or a torch tensor).
     cross_gram
-        :math:`K_{te,tr}`, ``(n_te, n)``.
+        :math:`K_{te,tr}`, ``(n_te, n)`` (moved to ``gram_train``'s device when it is a
+        tensor).
     noise_std, ridge
         :math:`\sigma \ge 0`, :math:`\lambda \ge 0`.
     rank_tolerance
@@ -240,6 +254,8 @@ def gram_label_noise_tpv(
         If the shapes do not match.
     NotPSDError, NotSymmetricError, NonFiniteError
         For an invalid Gram matrix.
+    DtypeError
+        For a complex tensor.
     ParameterError
         For negative ``noise_std``, ``ridge`` or ``rank_tolerance``.
 
@@ -252,28 +268,104 @@ def gram_label_noise_tpv(
     >>> result.test, result.train
     (2.25, 1.0)
     """
-    kernel = as_psd(gram_train, "gram_train")
-    cross = as_matrix(cross_gram, "cross_gram", columns=kernel.shape[0])
     std = check_nonnegative(noise_std, "noise_std")
     ridge_value = check_nonnegative(ridge, "ridge")
+    if rank_tolerance is not None:
+        rank_tolerance = check_nonnegative(rank_tolerance, "rank_tolerance")
+    if _is_torch(gram_train):
+        return _gram_tpv_torch(gram_train, cross_gram, std, ridge_value, rank_tolerance)
+    kernel = as_psd(gram_train, "gram_train")
+    cross = as_matrix(cross_gram, "cross_gram", columns=kernel.shape[0])
     eigenvalues, eigenvectors = np.linalg.eigh(kernel)
-    eigenvalues, eigenvectors = eigenvalues[::-1], eigenvectors[:, ::-1]
+    return _gram_tpv_from_eigen(eigenvalues[::-1], eigenvectors[:, ::-1], cross, std,
+                                ridge_value, rank_tolerance, EPS)
+
+
+def _gram_tpv_from_eigen(
+    eigenvalues: Any,
+    eigenvectors: Any,
+    cross: Any,
+    std: float,
+    ridge: float,
+    rank_tolerance: float | None,
+    eps: float,
+) -> GramLabelNoiseTPV:
+    r"""Eq. 39 in kernel form from :math:`K = U\,\mathrm{diag}(s^2)U^\top` (descending).
+
+    Backend-neutral (NumPy arrays or torch tensors on any device): the rank rule
+    (:math:`s_i^2 \le n\,\epsilon\,s_1^2` is zero unless ``rank_tolerance``), the ridge and
+    the two sums are the same expressions for both; two scalars reach the host.
+    """
+    size = eigenvectors.shape[0]
     largest = max(float(eigenvalues[0]), 0.0)
-    if rank_tolerance is None:
-        tolerance = kernel.shape[0] * EPS * largest
-    else:
-        tolerance = check_nonnegative(rank_tolerance, "rank_tolerance")
-    rank = int(np.count_nonzero(eigenvalues > tolerance))
+    tolerance = size * eps * largest if rank_tolerance is None else rank_tolerance
+    rank = int((eigenvalues > tolerance).sum())
     kept, basis = eigenvalues[:rank], eigenvectors[:, :rank]
-    response = (cross @ basis) / (kept + ridge_value)  # K_te,tr U_r diag(1/(s^2+lambda))
-    test = std**2 * float(np.sum(response**2)) / cross.shape[0]
-    train = std**2 * float(np.sum((kept / (kept + ridge_value)) ** 2)) / kernel.shape[0]
+    response = (cross @ basis) / (kept + ridge)  # K_te,tr U_r diag(1/(s^2+lambda))
+    test = std**2 * float((response**2).sum()) / cross.shape[0]
+    train = std**2 * float(((kept / (kept + ridge)) ** 2).sum()) / size
+    kept_host = kept.cpu().numpy() if _is_torch(kept) else kept
     return GramLabelNoiseTPV(
         test=test,
         train=train,
-        gram_eigenvalues=kept,
+        gram_eigenvalues=np.asarray(kept_host, dtype=np.float64),
         rank=rank,
-        condition_number=float(kept[0] / kept[-1]) if rank else float("nan"),
+        condition_number=float(kept_host[0] / kept_host[-1]) if rank else float("nan"),
         noise_std=std,
-        ridge=ridge_value,
+        ridge=ridge,
     )
+
+
+def _torch_matrix(value: Any, name: str) -> Any:
+    """A non-empty real 2-D tensor (integer and half precision promoted to float64)."""
+    import torch
+
+    if value.is_complex():
+        raise DtypeError(f"{name} must be real, got complex dtype {value.dtype}")
+    if value.dtype not in (torch.float32, torch.float64):
+        value = value.to(torch.float64)
+    if value.ndim != 2 or value.numel() == 0:
+        raise ShapeError(f"{name} must be a non-empty 2-D array, got shape {tuple(value.shape)}")
+    return value.detach()
+
+
+def _gram_tpv_torch(
+    gram_train: Any, cross_gram: Any, std: float, ridge: float, rank_tolerance: float | None
+) -> GramLabelNoiseTPV:
+    r""":func:`gram_label_noise_tpv` on a torch Gram matrix, on its device and in its dtype.
+
+    The checks of :func:`theorylab.arrays.as_psd` (finite, square, symmetric and PSD within
+    :math:`64\,n\,\epsilon\max|K_{ij}|`, :math:`\epsilon` of the tensor's dtype) are made on
+    the device with one host read; the PSD test uses the eigenvalues of the decomposition
+    itself, so :math:`K` is decomposed once.
+    """
+    import torch
+
+    kernel = _torch_matrix(gram_train, "gram_train")
+    if not _is_torch(cross_gram):
+        cross_gram = torch.as_tensor(as_matrix(cross_gram, "cross_gram"))
+    cross = _torch_matrix(cross_gram, "cross_gram")
+    dtype = torch.promote_types(kernel.dtype, cross.dtype)
+    kernel, cross = kernel.to(dtype), cross.to(device=kernel.device, dtype=dtype)
+    size = kernel.shape[0]
+    if kernel.shape[1] != size:
+        raise ShapeError(f"gram_train must be square, got shape {tuple(kernel.shape)}")
+    if cross.shape[1] != size:
+        raise ShapeError(f"cross_gram must have {size} columns, got shape {tuple(cross.shape)}")
+    scale, asymmetry, cross_scale = torch.stack(
+        [kernel.abs().max(), (kernel - kernel.T).abs().max(), cross.abs().max()]).tolist()
+    for name, value in (("gram_train", scale), ("cross_gram", cross_scale)):
+        if not np.isfinite(value):
+            raise NonFiniteError(f"{name} has NaN or infinite entries")
+    eps = machine_epsilon(dtype)
+    margin = 64.0 * size * eps * scale  # theorylab.arrays.symmetry_tolerance, this dtype
+    if asymmetry > margin:
+        raise NotSymmetricError(f"gram_train must be symmetric: max |A - A^T| = "
+                                f"{asymmetry:.3g} exceeds tolerance {margin:.3g}")
+    eigenvalues, eigenvectors = torch.linalg.eigh(0.5 * (kernel + kernel.T))
+    smallest = float(eigenvalues[0])
+    if smallest < -margin:
+        raise NotPSDError(f"gram_train must be positive semi-definite: smallest eigenvalue "
+                          f"{smallest:.3g} < 0")
+    return _gram_tpv_from_eigen(eigenvalues.flip(0), eigenvectors.flip(1), cross, std, ridge,
+                                rank_tolerance, eps)

@@ -63,9 +63,20 @@ def _dask(cells: Sequence[Cell], client: Any, attempt: int) -> Iterator[CellReco
     futures = client.map(execute, list(cells), attempt=attempt, key=keys, pure=False)
     try:
         for future in as_completed(futures):
-            yield future.result()
-    except KilledWorker as exc:  # the task outlived allowed-failures worker deaths
-        raise WorkerLostError(str(exc)) from exc
+            try:
+                record = future.result()
+            except KilledWorker as exc:  # the task outlived allowed-failures worker deaths
+                raise WorkerLostError(str(exc)) from exc
+            except Exception as exc:
+                if future.status == "error":  # the cell itself raised on its worker
+                    raise
+                # The client lost the result on its side: seen once when a worker died while
+                # its result was being gathered (distributed raised "Event ... bound to a
+                # different event loop" from the rescheduled key). The cell is resubmitted.
+                raise WorkerLostError(
+                    f"Dask lost a cell's result ({type(exc).__name__}: {exc})"
+                ) from exc
+            yield record
     finally:
         client.cancel([future for future in futures if not future.done()])
 

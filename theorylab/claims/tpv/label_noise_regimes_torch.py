@@ -472,8 +472,8 @@ def retrain_experiment(context: CheckContext) -> Finding:
 
 
 def _independent_cross_check(
-    gram: np.ndarray,
-    cross: np.ndarray,
+    gram: torch.Tensor,
+    cross: torch.Tensor,
     ridge: float,
     exact: object,
     device: str,
@@ -545,10 +545,11 @@ def gram_route_experiment(context: CheckContext) -> Finding:
     parameters = sum(p.numel() for p in model.parameters())
     inputs = torch.cat([train_inputs, test_inputs])
     budget = (24 << 30) if large else None
-    gram_all = ntk_gram(model, inputs, dtype=torch.float64, memory_budget=budget).cpu().numpy()
+    # the Gram matrix stays where it was built: the solver decomposes it on that device
+    gram_all = ntk_gram(model, inputs, dtype=torch.float64, memory_budget=budget)
     gram, cross = gram_all[:train_size, :train_size], gram_all[train_size:, :train_size]
     results = {}
-    for ridge in (0.0, 1e-3 * float(np.trace(gram)) / train_size):
+    for ridge in (0.0, 1e-3 * float(torch.trace(gram)) / train_size):
         results[ridge] = gram_label_noise_tpv(gram, cross, 1.0, ridge=ridge)
     head = results[0.0]
     details: dict[str, object] = {

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from theorylab import cli
-from theorylab.errata import UnknownPaperError, resolve_papers
+from theorylab.errata import resolve_papers
 from theorylab.errata_exact import exact_check, instance_numbers, small_rational
 from theorylab.errata_tex import tex_text
+from theorylab.errors import UnknownPaperError
 from theorylab.papers import PAPERS, paper_for
 from theorylab.report import load_report
 from theorylab.spec import Counterexample, Verdict
@@ -78,6 +79,12 @@ def test_exactly_verified_counterexamples_are_on_the_sheets(sheets):
     assert "actual TPV_test = 1/2" in text
     assert "gap = |Tr(H_tr(w*) C) - Tr(H_te(w*) C)| = 1" in text
     assert "Eq. 15 terms [0, 1/256]: groups 0 and 1 swap" in text
+    assert "E[D2 sigma]_B = -1/8, d_2 = E[D2 sigma]_D = 1/16: gap -3/16" in text
+    assert "actual K_tr = 1/64, K_HD = 1/63, K = 0: K_HD > K" in text
+    assert "G(x=1/2, mu=3/10) = -190/147; actual sum_t y_t^2 = 260/147" in text
+    assert "actual max Delta_2 = 3/4 at indices [1]" in text
+    assert "(Eq. 74/TPV = eta Tr H/2b = 1/4)" in text
+    assert "-> 1/2 as lambda -> 0" in text
 
 
 def test_html_is_self_contained(sheets):
@@ -165,3 +172,73 @@ def test_resolve_papers():
     assert len(resolve_papers([])) == 5
     with pytest.raises(UnknownPaperError):
         resolve_papers(["002_221c0ed419511743.txt"])
+
+
+def _exact(claim_id: str, check: str, **instance):
+    return exact_check(claim_id, check, Counterexample(instance=instance, message=""))
+
+
+def test_exact_eq17_batch_gap_brute_force():
+    stored = _exact("seos.conservative_sharpening", "eq17_batch_gap", jacobian=[[1.0], [0.0]],
+                    learning_rate=1.0, batch_size=1, P=1, V=1.0, V_z=1.0)
+    assert stored.refutes and stored.claimed.endswith("= -1/4")
+    assert stored.actual == "E[D2 sigma]_B = -1/8, d_2 = E[D2 sigma]_D = 1/16: gap -3/16"
+    # the sympy brute force agrees with the float64 one on a D = 3, P = 2 instance
+    from sympy import Integer, Matrix, Rational
+
+    from theorylab.errata_exact_seos import _second_derivative
+    from theorylab.solvers.quadratic_regression import exact_eigenvalue_derivatives
+
+    exact = _second_derivative(Matrix([[1, 0], [0, Rational(1, 2)], [0, 0]]), Rational(1, 2), 1,
+                               Integer(1), Integer(1))
+    assert exact == Rational(1, 48)
+    brute = exact_eigenvalue_derivatives([[1.0, 0.0], [0.0, 0.5], [0.0, 0.0]], 0.5, 1).second
+    assert float(exact) == pytest.approx(brute, rel=1e-12)  # float64 sum of ~100 terms
+
+
+def test_exact_k_ordering_and_momentum_gain():
+    stored = _exact("seos.k_approximations", "ordering_ktr_khd_k", ntk=[[0.125]], eta=0.25, B=1)
+    assert stored.refutes and stored.actual == "K_tr = 1/64, K_HD = 1/63, K = 0: K_HD > K"
+    # K from the exact eigenframe is the noise_kernel_norm docstring's 0.4 (C = 11^T/2)
+    two = _exact("seos.k_approximations", "ordering_minimal", ntk=[[2.0, 1.0], [1.0, 2.0]],
+                 eta=0.2, B=1)
+    assert "K = 2/5" in two.actual
+    gain = _exact("seos.k_momentum", "printed_gain", x=0.5, mu=0.3)
+    assert gain.refutes and gain.claimed.endswith("= -190/147")
+    assert gain.actual == "sum_t y_t^2 = 260/147"  # = (1+mu)/((1-mu) x (2(1+mu)-x)), Eq. 66
+    plain = _exact("seos.k_momentum", "printed_gain", x=0.5, mu=0.0)  # no momentum: agrees
+    assert plain.refutes is False and plain.actual == "sum_t y_t^2 = 4/3"
+    assert _exact("seos.k_momentum", "printed_gain", x=2.5, mu=0.0) is None  # diverges
+
+
+def test_exact_extremality_lyapunov_and_curved_model():
+    stored = _exact("subspace.extremality", "proposition3_minimal", base_eigenvalues=[1.0, 0.0],
+                    increments=[0.0, 1.0], dimension=1, sigma=1.0)
+    assert stored.refutes and stored.actual == "max Delta_2 = 3/4 at indices [1]"
+    ordered = _exact("subspace.extremality", "proposition3_minimal",
+                     base_eigenvalues=[1.0, 0.0], increments=[1.0, 0.0], dimension=1)
+    assert ordered.refutes is False  # Lemma 5's ordering hypothesis restores Prop. 3
+    zero = _exact("tpv.sgd_lyapunov", "zero_loss_eq74", n=1, p=1, jacobian=[[1.0]],
+                  residuals=[0.0], batch_size=1, learning_rate=0.5)
+    assert zero.refutes and "dw**2/4" in zero.claimed and "eta Tr H/2b = 1/4" in zero.actual
+    at_two = _exact("tpv.sgd_lyapunov", "zero_loss_eq74", n=1, p=1, jacobian=[[1.0]],
+                    residuals=[0.0], batch_size=1, learning_rate=2.0)  # eta Tr H = 2b
+    assert at_two.refutes is False
+    assert _exact("tpv.sgd_lyapunov", "zero_loss_eq74", n=1, p=1, jacobian=[[1.0]],
+                  residuals=[0.5], batch_size=1, learning_rate=0.5) is None
+    model = {"atoms": "x∈{a,b} w.p. 1/2", "logit": "N_a = θ + θ²/2, N_b = −θ + θ²/2",
+             "labels": "P(y=1|x) = 1/4", "theta_star": 0.0, "alpha_star": 1.0, "kappa": 1.0,
+             "F": 0.25, "H": 0.5}
+    curved = _exact("softrank.error_uncertainty", "curved_model_counterexample", **model)
+    assert curved.refutes and "-> 1/2 as lambda -> 0" in curved.actual
+    calibrated = {**model, "labels": "P(y=1|x) = 1/2", "H": 0.25}  # H = F: the bounds hold
+    assert _exact("softrank.error_uncertainty", "curved_model_counterexample",
+                  **calibrated).refutes is False
+    assert _exact("softrank.error_uncertainty", "curved_model_counterexample",
+                  **{**model, "H": 0.75}) is None  # not the stored model
+
+
+def test_inherently_numeric_claims_say_so(sheets):
+    text = (sheets / "errata-awd.md").read_text(encoding="utf-8")
+    section = text.split("## `awd.random_baseline`")[1].split("\n## ")[0]
+    assert "Inherently floating point: its counterexamples are Monte Carlo means" in section

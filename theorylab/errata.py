@@ -21,8 +21,14 @@ from numbers import Real
 from pathlib import Path
 from typing import Any
 
-from theorylab.errata_exact import ExactCheck, exact_check, instance_numbers, small_rational
-from theorylab.errors import OutputPathError, TheorylabError
+from theorylab.errata_exact import (
+    NUMERIC_ONLY,
+    ExactCheck,
+    exact_check,
+    instance_numbers,
+    small_rational,
+)
+from theorylab.errors import OutputPathError, UnknownPaperError
 from theorylab.latex_text import latex_to_text
 from theorylab.papers import PAPERS, Paper, paper_for
 from theorylab.readme import FullRun, _cell
@@ -45,10 +51,6 @@ __all__ = [
 
 SUFFIXES = (".md", ".html", ".tex")
 MISSING = "—"
-
-
-class UnknownPaperError(TheorylabError, LookupError):
-    """A paper key or number that names none of the papers (message suggests the closest)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class HandExample:
     actual: str
     message: str
     exact: ExactCheck | None
+    numeric_only: str | None = None
+    """Why the claim's counterexamples cannot be re-checked exactly (``NUMERIC_ONLY``)."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,7 @@ def _hand_example(claim_id: str, reasons: Sequence[Reason]) -> HandExample | Non
             actual=value_text(example.actual),
             message=example.message,
             exact=exact if exact is not None and exact.refutes else None,
+            numeric_only=NUMERIC_ONLY.get(claim_id),
         ))
     verified = [item for item in candidates if item.exact is not None]
     return (verified or candidates or [None])[0]
@@ -274,7 +279,9 @@ def provenance(sheet: Sheet) -> str:
 def no_hand_example(entry: Entry) -> str:
     """What a sheet says where no hand-checkable counterexample exists (none is invented)."""
     steps = " (see the failing derivation steps above)" * any(r.steps for r in entry.reasons)
-    return f"No exact counterexample: refuted by {entry.refuted_by} evidence{steps}."
+    why = NUMERIC_ONLY.get(entry.claim.id)
+    numeric = f" Inherently floating point: {why}." if why else ""
+    return f"No exact counterexample: refuted by {entry.refuted_by} evidence{steps}.{numeric}"
 
 
 def shown_counterexample(entry: Entry, reason: Reason) -> Counterexample | None:
@@ -354,6 +361,8 @@ def _markdown_entry(entry: Entry) -> list[str]:
 
 def exact_line(hand: HandExample) -> str:
     """Whether the hand example was re-verified in exact arithmetic, and what it found."""
+    if hand.exact is None and hand.numeric_only:
+        return f"Not re-verified in exact arithmetic: {hand.numeric_only}."
     if hand.exact is None:
         return ("Not re-verified in exact arithmetic by the errata: the numbers above are the "
                 "check's own computation on this instance.")

@@ -27,6 +27,7 @@ __all__ = [
     "StabilityError",
     "TheorylabError",
     "UnknownClaimError",
+    "UnknownPaperError",
 ]
 
 
@@ -110,3 +111,7 @@ class BackendUnavailableError(TheorylabError):
 
 class MemoryBudgetError(TheorylabError, MemoryError):
     """A dense request would exceed the user-set memory budget."""
+
+
+class UnknownPaperError(TheorylabError, LookupError):
+    """A paper key or number that names none of the papers (message suggests the closest)."""

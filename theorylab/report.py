@@ -40,10 +40,15 @@ from theorylab.spec import (
 )
 
 __all__ = [
+    "HTML_CSP",
+    "HTML_CSS",
     "MAX_RESULTS_BYTES",
+    "html_escape",
+    "html_table",
     "load_report",
     "render_html",
     "render_markdown",
+    "verdict_badge",
     "write_json",
     "write_report_dir",
 ]
@@ -62,7 +67,7 @@ _BADGE_CLASS = {
     Verdict.NOT_APPLICABLE: "none",
     Verdict.SKIPPED: "none",
 }
-_CSS = """
+HTML_CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:72rem;margin:2rem auto;
 padding:0 1rem;color:#1f2328;line-height:1.45}
 h1,h2,h3,h4{line-height:1.2}
@@ -81,7 +86,10 @@ font-size:.8rem;color:#fff}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #d0d7de}
 figcaption{color:#57606a;font-size:.85rem}
 """
-_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+"""The stylesheet of theorylab's self-contained HTML pages (reports, errata sheets)."""
+HTML_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+"""Their Content-Security-Policy: no scripts, no fetches; images only as data: URIs."""
+_CSS, _CSP = HTML_CSS, HTML_CSP  # the names this module's renderers use
 
 
 # --------------------------------------------------------------------------- JSON files
@@ -708,17 +716,19 @@ def _figure_png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _escape(text: Any) -> str:
+def html_escape(text: Any) -> str:
+    """``str(text)`` with ``& < > " '`` escaped for HTML text and attribute values."""
     return html.escape(str(text), quote=True)
 
 
-def _badge(verdict: Verdict) -> str:
-    return f'<span class="badge {_BADGE_CLASS[verdict]}">{_escape(verdict.value)}</span>'
+def verdict_badge(verdict: Verdict) -> str:
+    """A coloured ``<span class="badge ...">`` for ``verdict`` (classes in :data:`HTML_CSS`)."""
+    return f'<span class="badge {_BADGE_CLASS[verdict]}">{html_escape(verdict.value)}</span>'
 
 
-def _html_table(header: list[str], rows: list[list[str]], numeric_from: int | None = None) -> str:
+def html_table(header: list[str], rows: list[list[str]], numeric_from: int | None = None) -> str:
     """Build a table from already-escaped cells; columns from ``numeric_from`` align right."""
-    head = "".join(f"<th>{_escape(name)}</th>" for name in header)
+    head = "".join(f"<th>{html_escape(name)}</th>" for name in header)
     body = []
     for row in rows:
         cells = []
@@ -727,3 +737,6 @@ def _html_table(header: list[str], rows: list[list[str]], numeric_from: int | No
             cells.append(f'<td class="num">{value}</td>' if numeric else f"<td>{value}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+_escape, _badge, _html_table = html_escape, verdict_badge, html_table  # used throughout here

@@ -182,6 +182,96 @@ def test_wrong_width_names_expected_and_given_shapes():
         output_jacobian(mlp, torch.ones(5, 4))
 
 
+# --------------------------------------------------------------------------- theorylab.diagnose
+
+
+def _diagnose_rows() -> list[tuple[str, Callable[[], object], type[errors.TheorylabError]]]:
+    """Malformed ``theorylab.diagnose`` calls: each is refused before any curvature is taken."""
+    torch = pytest.importorskip("torch")
+    from theorylab import diagnose
+
+    def mlp(poison: float | None = None) -> object:
+        net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(),
+                                  torch.nn.Linear(4, 1)).double()
+        if poison is not None:
+            with torch.no_grad():
+                net[0].weight[1, 2] = poison
+        return net
+
+    inputs = torch.linspace(-1, 1, 18, dtype=torch.float64).reshape(6, 3)
+    targets = torch.linspace(-1, 1, 6, dtype=torch.float64).reshape(6, 1)
+    wide = torch.ones(6, 5, dtype=torch.float64)
+
+    def call(net: object = None, data: object = None, **change: object) -> Callable[[], object]:
+        arguments = {"loss": "mse", "learning_rate": 0.1, "batch_size": 2, **change}
+        return lambda: diagnose(mlp() if net is None else net,
+                                (inputs, targets) if data is None else data, **arguments)
+
+    return [
+        ("diagnose_lr_zero", call(learning_rate=0.0), errors.ParameterError),
+        ("diagnose_lr_negative", call(learning_rate=-0.1), errors.ParameterError),
+        ("diagnose_lr_nan", call(learning_rate=float("nan")), errors.NonFiniteError),
+        ("diagnose_lr_not_a_number", call(learning_rate="0.1"), errors.ParameterError),
+        ("diagnose_batch_zero", call(batch_size=0), errors.ParameterError),
+        ("diagnose_batch_gt_n", call(batch_size=7), errors.ParameterError),
+        ("diagnose_batch_fraction", call(batch_size=1.5), errors.ParameterError),
+        ("diagnose_nan_weight", call(net=mlp(float("nan"))), errors.NonFiniteError),
+        ("diagnose_inf_weight", call(net=mlp(float("inf"))), errors.NonFiniteError),
+        ("diagnose_nan_inputs", call(data=(inputs * float("nan"), targets)),
+         errors.NonFiniteError),
+        ("diagnose_wrong_input_width", call(data=(wide, targets)), errors.ShapeError),
+        ("diagnose_targets_wrong_width", call(data=(inputs, wide[:, :3])), errors.ShapeError),
+        ("diagnose_targets_wrong_count", call(data=(inputs, targets[:5])), errors.ShapeError),
+        ("diagnose_labels_out_of_range",
+         call(data=(inputs, torch.tensor([0, 1, 2, 0, 1, 2])), loss="cross_entropy"),
+         errors.ParameterError),
+        ("diagnose_inputs_without_targets", call(data=inputs), errors.ShapeError),
+        ("diagnose_unknown_level", call(level="extreme"), errors.ParameterError),
+        ("diagnose_unknown_loss", call(loss="hinge"), errors.ParameterError),
+        ("diagnose_not_a_module", call(net=lambda x: x), errors.ParameterError),
+        ("diagnose_over_budget", call(memory_budget=1000), errors.MemoryBudgetError),
+        ("diagnose_unknown_skip", call(skip=["paper001"]), errors.ParameterError),
+        ("diagnose_skip_a_string", call(skip="001"), errors.ParameterError),
+    ]
+
+
+DIAGNOSE_IDS = [
+    "diagnose_lr_zero",
+    "diagnose_lr_negative",
+    "diagnose_lr_nan",
+    "diagnose_lr_not_a_number",
+    "diagnose_batch_zero",
+    "diagnose_batch_gt_n",
+    "diagnose_batch_fraction",
+    "diagnose_nan_weight",
+    "diagnose_inf_weight",
+    "diagnose_nan_inputs",
+    "diagnose_wrong_input_width",
+    "diagnose_targets_wrong_width",
+    "diagnose_targets_wrong_count",
+    "diagnose_labels_out_of_range",
+    "diagnose_inputs_without_targets",
+    "diagnose_unknown_level",
+    "diagnose_unknown_loss",
+    "diagnose_not_a_module",
+    "diagnose_over_budget",
+    "diagnose_unknown_skip",
+    "diagnose_skip_a_string",
+]
+
+
+@pytest.mark.parametrize("row", DIAGNOSE_IDS)
+def test_diagnose_bad_input_raises_typed_error(row):
+    rows = {name: (call, expected) for name, call, expected in _diagnose_rows()}
+    assert sorted(rows) == sorted(DIAGNOSE_IDS)
+    call, expected = rows[row]
+    with pytest.raises(expected) as raised:
+        call()
+    assert isinstance(raised.value, errors.TheorylabError)
+    message = str(raised.value)
+    assert message and "\n" not in message
+
+
 # --------------------------------------------------------------------------- CLI
 
 
@@ -196,6 +286,21 @@ def _a_folder(tmp: Path) -> Path:
     path.mkdir()
     return path
 
+
+def _pickled_weights(tmp: Path) -> Path:
+    """A weights file that only loads by unpickling (a non-tensor object, not a state dict)."""
+    torch = pytest.importorskip("torch")
+    from fractions import Fraction
+
+    path = tmp / "weights.pt"
+    torch.save({"0.weight": Fraction(1, 3)}, path)
+    return path
+
+
+# ``theorylab diagnose`` on the tiny model of tests/test_diagnose.py; every row stops at
+# validation, before any curvature is computed or the report folder is created.
+DIAGNOSE = ["diagnose", "--model", "tests.test_diagnose:tiny_model", "--data",
+            "tests.test_diagnose:tiny_data", "--batch-size", "4"]
 
 # Each row: id, argv builder (tmp folder -> argv, output targets that must not exist after),
 # and a fragment the one stderr line must contain.
@@ -242,6 +347,34 @@ CLI_ROWS: list[tuple[str, Callable[[Path], tuple[list[str], list[Path]]], str]] 
     ("report_missing_results", lambda t: (["report", str(t / "missing.json")], []),
      "does not exist"),
     ("report_results_not_json", lambda t: (["report", str(_a_file(t))], []), "not valid JSON"),
+    ("diagnose_model_not_importable",
+     lambda t: (["diagnose", "--model", "no_such_module_xyz:net", *DIAGNOSE[3:], "--lr", "0.1",
+                 "--report", str(t / "out")], [t / "out"]), "cannot import"),
+    ("diagnose_model_not_module_colon_name",
+     lambda t: (["diagnose", "--model", "tests.test_diagnose", *DIAGNOSE[3:], "--lr", "0.1",
+                 "--report", str(t / "out")], [t / "out"]), "pkg.module:name"),
+    ("diagnose_weights_need_pickle",
+     lambda t: ([*DIAGNOSE, "--lr", "0.1", "--weights", str(_pickled_weights(t)),
+                 "--report", str(t / "out")], [t / "out"]), "pickled objects are refused"),
+    ("diagnose_weights_missing",
+     lambda t: ([*DIAGNOSE, "--lr", "0.1", "--weights", str(t / "missing.pt"),
+                 "--report", str(t / "out")], [t / "out"]), "no such file"),
+    ("diagnose_lr_zero", lambda t: ([*DIAGNOSE, "--lr", "0", "--report", str(t / "out")],
+                                    [t / "out"]), "--lr"),
+    ("diagnose_lr_nan", lambda t: ([*DIAGNOSE, "--lr", "nan", "--report", str(t / "out")],
+                                   [t / "out"]), "--lr"),
+    ("diagnose_batch_gt_n", lambda t: ([*DIAGNOSE[:-1], "13", "--lr", "0.1", "--report",
+                                        str(t / "out")], [t / "out"]), "batch_size"),
+    ("diagnose_missing_lr", lambda t: ([*DIAGNOSE, "--report", str(t / "out")], [t / "out"]),
+     "--lr"),
+    ("diagnose_unknown_skip", lambda t: ([*DIAGNOSE, "--lr", "0.1", "--skip", "001,hessian",
+                                          "--report", str(t / "out")], [t / "out"]), "--skip"),
+    ("diagnose_report_under_proc",
+     lambda t: ([*DIAGNOSE, "--lr", "0.1", "--report", "/proc/x"], [Path("/proc/x")]),
+     "/proc/x"),
+    ("diagnose_demo_report_under_a_file",
+     lambda t: (["diagnose", "--demo", "--report", str(_a_file(t) / "out")],
+                [t / "a_file.txt" / "out"]), "is a file"),
 ]
 
 
@@ -302,4 +435,4 @@ def test_valid_output_paths_still_run(workdir, capsys):
 
 
 def test_row_count():
-    assert len(API_ROWS) + len(GPU_IDS) + len(CLI_ROWS) + 2 >= 30
+    assert len(API_ROWS) + len(GPU_IDS) + len(DIAGNOSE_IDS) + len(CLI_ROWS) + 2 >= 30

@@ -115,6 +115,60 @@ def test_exact_traces_match_dense(tiny):
         64 * tiny["jacobian"].size * EPS * effective)
 
 
+def _hutchinson_sd(matrix: np.ndarray, probes: int) -> float:
+    """Exact sd of the mean of ``probes`` Rademacher estimates z'Az/p of Tr A/p.
+
+    Var(z'Az) = 2(||A||_F² - Σ A_ii²) for Rademacher z and symmetric A (Hutchinson 1990).
+    """
+    size = matrix.shape[0]
+    variance = 2 * (np.sum(matrix**2) - np.sum(np.diag(matrix) ** 2))
+    return math.sqrt(variance / probes) / size
+
+
+def test_slq_density_moments_match_dense_hessian(tiny):
+    """Oracle: Tr H/p and Tr H²/p of the dense autograd Hessian.
+
+    A probe's Gauss rule integrates λ and λ² exactly (degree < 2m), so each probe's moment is
+    z'Hz/p (z'H²z/p): the SLQ moments are Hutchinson means of N probes, whose sd is known
+    exactly from H (:func:`_hutchinson_sd`). The tolerance is 5 sd (Chebyshev: a miss has
+    probability ≤ 1/25 for any seed; here the seed is fixed). The reported stderr estimates that
+    sd from the same N probes; its relative error is ~1/sqrt(2(N-1)), so it must lie within a
+    factor 3 of the exact sd for N = 10 (checked). The smoothed density integrates to 1 up to
+    the Gaussian tails cut off 3σ beyond the extreme nodes, at most 2Φ(-3) < 0.0027.
+    """
+    diagnosis, hessian = tiny["diagnosis"], tiny["hessian"]
+    size = hessian.shape[0]
+    probes = 10  # LEVELS["quick"].slq_probes
+    for name, matrix in (("hessian_spectral_mean", hessian),
+                         ("hessian_spectral_second_moment", hessian @ hessian)):
+        quantity = diagnosis.curvature_quantity(name)
+        sd = _hutchinson_sd(matrix, probes)
+        assert abs(quantity.value - np.trace(matrix) / size) <= 5 * sd + _roundoff(matrix), name
+        assert sd / 3 <= quantity.stderr <= 3 * sd, name
+    density = diagnosis.curvature_quantity("hessian_spectral_density")
+    grid, values = np.asarray(density.grid), np.asarray(density.values)
+    assert density.matvecs > 0 and density.seconds > 0 and "σ =" in density.note
+    assert abs(np.trapezoid(values, grid) - 1) <= 2 * 0.00135 + 1e-9
+    # Ritz values interlace the spectrum, so the grid (nodes ± 3σ) overlaps [λ_min, λ_max]
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    assert grid[0] <= eigenvalues[-1] + _roundoff(hessian)
+    assert grid[-1] >= eigenvalues[0] - _roundoff(hessian)
+
+
+def test_skipped_parts_are_reported_not_computed():
+    """``skip=``: the named parts have no value and say why; the rest is still computed."""
+    diagnosis = __import__("theorylab").diagnose(
+        tiny_model(), tiny_data(), loss="mse", learning_rate=LEARNING_RATE, batch_size=BATCH,
+        skip=["hessian_trace", "spectral_density", "000", "001", "002"])
+    for name in ("hessian_trace", "hessian_spectral_density", "hessian_spectral_mean"):
+        quantity = diagnosis.curvature_quantity(name)
+        assert not quantity.computed and "skipped" in quantity.note
+    assert diagnosis.curvature_quantity("hessian_top_eigenvalues").computed
+    for label in ("000", "001", "002"):
+        paper = diagnosis.paper(label)
+        assert not paper.quantities and "skipped" in paper.not_computed[0]
+
+
 def test_label_noise_tpv_matches_pseudo_inverse(tiny):
     """Oracle: min-norm refit δw = J⁺ε, TPV_tr = ||J J⁺||_F²/n, TPV_te = ||J_te J⁺||_F²/n_te.
 
@@ -303,7 +357,8 @@ def test_deterministic_eos_and_mse_verdicts():
 @pytest.mark.parametrize(("change", "error"), [
     ({"learning_rate": 0.0}, ParameterError),
     ({"learning_rate": -1.0}, ParameterError),
-    ({"learning_rate": float("nan")}, ParameterError),
+    ({"learning_rate": float("nan")}, NonFiniteError),
+    ({"learning_rate": float("inf")}, NonFiniteError),
     ({"batch_size": 13}, ParameterError),
     ({"batch_size": 0}, ParameterError),
     ({"level": "huge"}, ParameterError),

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from theorylab.errors import BackendUnavailableError, ParameterError, ShapeError
+
+from .model import SKIP_NAMES
 
 __all__ = ["DEFAULT_DIAGNOSIS_DIR", "add_diagnose_parser", "load_callable", "run_diagnose"]
 
@@ -38,6 +41,9 @@ def add_diagnose_parser(commands: Any) -> argparse.ArgumentParser:
     command.add_argument("--batch-size", type=int, metavar="B", help="SGD batch size in samples")
     command.add_argument("--level", choices=["quick", "full"], default="quick")
     command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--skip", default="", metavar="PARTS",
+                         help=f"comma-separated parts not to compute: "
+                              f"{', '.join(SKIP_NAMES)}")
     command.add_argument("--report", metavar="DIR", default=str(DEFAULT_DIAGNOSIS_DIR),
                          help=f"write diagnosis.json and diagnosis.md here "
                               f"(default {DEFAULT_DIAGNOSIS_DIR}/)")
@@ -109,8 +115,15 @@ def _user_diagnosis(args: argparse.Namespace, progress: Any) -> Any:
                if value is None]
     if missing:
         raise ParameterError(f"diagnose needs {', '.join(missing)} (or --demo)")
-    if args.lr <= 0 or args.lr != args.lr:
-        raise ParameterError(f"--lr must be > 0, got {args.lr}")
+    skip = [name.strip() for name in args.skip.split(",") if name.strip()]
+    unknown = sorted(set(skip) - set(SKIP_NAMES))
+    if unknown:
+        raise ParameterError(f"--skip: unknown part(s) {', '.join(unknown)}; choose from "
+                             f"{', '.join(SKIP_NAMES)}")
+    if not math.isfinite(args.lr) or args.lr <= 0:
+        raise ParameterError(f"--lr must be finite and > 0, got {args.lr}")
+    if args.batch_size < 1:
+        raise ParameterError(f"--batch-size must be >= 1, got {args.batch_size}")
     model = _call(load_callable(args.model, "--model"), "--model", args.model)
     data = _call(load_callable(args.data, "--data"), "--data", args.data)
     if args.weights is not None:
@@ -119,7 +132,7 @@ def _user_diagnosis(args: argparse.Namespace, progress: Any) -> Any:
 
     return diagnose(model, data, loss=args.loss, learning_rate=args.lr,
                     batch_size=args.batch_size, level=args.level, seed=args.seed,
-                    progress=progress)
+                    progress=progress, skip=skip)
 
 
 def run_diagnose(args: argparse.Namespace, out: Any) -> int:

@@ -8,7 +8,7 @@ import numpy as np
 
 from theorylab.spec import Figure, FigureSeries
 
-__all__ = ["alpha_figure", "kernel_curve_figure", "spectrum_figure"]
+__all__ = ["alpha_figure", "density_figure", "kernel_curve_figure", "spectrum_figure"]
 
 
 def spectrum_figure(title: str, spectra: dict[str, Sequence[float]], y_label: str) -> Figure:
@@ -19,6 +19,12 @@ def spectrum_figure(title: str, spectra: dict[str, Sequence[float]], y_label: st
         series.append(FigureSeries(label=label, x=list(range(1, len(positive) + 1)),
                                    y=positive, style="scatter"))
     return Figure(title=title, x_label="index i", y_label=y_label, series=series, log_y=True)
+
+
+def density_figure(title: str, grid: Sequence[float], density: Sequence[float]) -> Figure:
+    r"""A smoothed spectral density :math:`\phi_\sigma(\lambda)` against :math:`\lambda`."""
+    return Figure(title=title, x_label="eigenvalue λ", y_label="density φ_σ(λ)",
+                  series=[FigureSeries(label="SLQ density", x=list(grid), y=list(density))])
 
 
 def alpha_figure(h_diag: np.ndarray, c_diag: np.ndarray, alpha: float, intercept: float,

@@ -17,7 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from theorylab.spec import Figure
 
-__all__ = ["AssumptionStatus", "AssumptionVerdict", "Diagnosis", "PaperDiagnosis", "Quantity"]
+__all__ = ["SKIP_NAMES", "AssumptionStatus", "AssumptionVerdict", "Diagnosis", "PaperDiagnosis",
+           "Quantity"]
+
+SKIP_NAMES = ("hessian_trace", "spectral_density", "000", "001", "002")
+"""Parts ``diagnose(skip=...)`` / ``--skip`` may leave out: two curvature quantities that
+nothing else depends on, or a whole paper."""
 
 
 class AssumptionStatus(str, Enum):

@@ -46,13 +46,18 @@ class Level:
     exact_trace_parameters: int
     """Largest :math:`p` for the exact Tr ∇²L (:math:`p` products); above it, Hutch++."""
     trace_matvecs: int
+    slq_probes: int
+    """Rademacher probes of the Hessian's spectral density (SLQ); stderr ~ 1/sqrt(probes)."""
+    slq_steps: int
+    """Lanczos steps per SLQ probe (quadrature nodes; resolution of the density)."""
 
 
 LEVELS = {
     "quick": Level(top_k=5, kernel_samples=64, hessian_samples=1024, curve_points=16,
-                   exact_trace_parameters=5_000, trace_matvecs=99),
+                   exact_trace_parameters=5_000, trace_matvecs=99, slq_probes=10, slq_steps=30),
     "full": Level(top_k=20, kernel_samples=160, hessian_samples=2048, curve_points=40,
-                  exact_trace_parameters=50_000, trace_matvecs=300),
+                  exact_trace_parameters=50_000, trace_matvecs=300, slq_probes=30,
+                  slq_steps=80),
 }
 
 
@@ -156,7 +161,9 @@ def _check_learning_rate(learning_rate: Any) -> float:
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, int | float):
         raise ParameterError(f"learning_rate must be a number, got {learning_rate!r}")
     value = float(learning_rate)
-    if not math.isfinite(value) or value <= 0:
+    if not math.isfinite(value):  # as the solvers do (theorylab.solvers' nk_lr_nan)
+        raise NonFiniteError(f"learning_rate must be finite and > 0, got {learning_rate!r}")
+    if value <= 0:
         raise ParameterError(f"learning_rate must be finite and > 0, got {learning_rate!r}")
     return value
 

@@ -40,7 +40,9 @@ def summary_rows(diagnosis: Diagnosis) -> list[list[str]]:
     """Rows ``[paper, quantity or assumption, value, uncertainty / status, cost]``."""
     rows = []
     for quantity in diagnosis.curvature:
-        rows.append(["curvature", quantity.symbol or quantity.name, _value(quantity),
+        value = (f"figure ({len(quantity.grid)} points)" if quantity.grid is not None
+                 else _value(quantity))  # the density is drawn, not tabulated
+        rows.append(["curvature", quantity.symbol or quantity.name, value,
                      _uncertainty(quantity), f"{quantity.seconds:.2f} s, {quantity.matvecs} mv"])
     for paper in diagnosis.papers:
         for quantity in paper.quantities:

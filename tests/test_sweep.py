@@ -114,15 +114,20 @@ run_sweep(cells, ProbeResult, SweepOptions(store=Path(sys.argv[1]), progress=Fal
 """
 
 
-def test_killed_sweep_resumes_with_every_cell_exactly_once(tmp_path: Path) -> None:
-    store = tmp_path / "results.cells.jsonl"
-    process = subprocess.Popen([sys.executable, "-c", _KILLED_RUN, str(store)])
+def _kill_after_three_cells(process: subprocess.Popen, store: Path) -> int:
+    """SIGKILL ``process`` once ``store`` holds 3 cells (30 s at most); return the count."""
     deadline = time.monotonic() + 30
     while (not store.exists() or len(_stored_lines(store)) < 3) and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    finished = len(_stored_lines(store))
+    return len(_stored_lines(store))
+
+
+def test_killed_sweep_resumes_with_every_cell_exactly_once(tmp_path: Path) -> None:
+    store = tmp_path / "results.cells.jsonl"
+    process = subprocess.Popen([sys.executable, "-c", _KILLED_RUN, str(store)])
+    finished = _kill_after_three_cells(process, store)
     assert 3 <= finished < CELLS, "the run must be killed mid-sweep"
     cells = _grid(sleep=0.3)
     resumed = run_sweep(cells, ProbeResult, SweepOptions(store=store, progress=False))
@@ -166,12 +171,7 @@ def test_killed_verify_resumes_cell_by_cell(tmp_path: Path) -> None:
     command = [sys.executable, "-c", _KILLED_CLI, "--json", str(results)]
     root = Path(__file__).resolve().parents[1]
     process = subprocess.Popen(command, cwd=root)
-    deadline = time.monotonic() + 30
-    while (not store.exists() or len(_stored_lines(store)) < 3) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    finished = len(_stored_lines(store))
+    finished = _kill_after_three_cells(process, store)
     assert 3 <= finished < CELLS, "verify must be killed mid-sweep"
     assert not results.exists(), "no claim finished before the kill"
     resumed = subprocess.run(

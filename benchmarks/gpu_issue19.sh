@@ -29,7 +29,7 @@ timeout 90 python3 benchmarks/gram_tpv.py --device cuda --repeats 3 2>&1 | tee "
 echo "== claim check tpv.label_noise_regimes::gram_route_exact_tpv, full level, CUDA"
 (cd /tmp && timeout 35 python3 - <<'PY' 2>&1 | tee "$OUT/claim.log"
 import time
-from theorylab.claims.tpv.label_noise_regimes_torch import gram_route_experiment
+from theorylab.claims.tpv.label_noise_regimes.torch_gram import gram_route_experiment
 from theorylab.registry import CheckContext
 from theorylab.spec import Level
 started = time.perf_counter()

@@ -14,7 +14,7 @@ import argparse
 
 import torch
 
-from theorylab.claims.subspace.empirical_torch import run_probe_experiment
+from theorylab.claims.subspace.empirical.experiment import run_probe_experiment
 
 
 def main() -> None:

@@ -2,8 +2,8 @@ r"""The execution layer (theorylab.sweep): speedup with workers, and Dask's per-
 
 1. **Speedup.** A reduced Sec. 5.1 grid of paper 000 (App. F.1.1's band experiment, the
    quick grid with all three teachers: 3 teachers x 3 (width, n_train) settings = 9 cells of
-   :func:`~theorylab.claims.tpv.trace_stability_torch.band_setting_cell`) runs with 1 and
-   with 2 workers, on joblib (loky) and on a local Dask cluster (127.0.0.1, one
+   :func:`~theorylab.claims.tpv.trace_stability.torch_band_setting.band_setting_cell`) runs with
+   1 and with 2 workers, on joblib (loky) and on a local Dask cluster (127.0.0.1, one
    single-threaded worker process each). Pools are started and warmed by one untimed run; the
    figure is the median wall time of ``--repeats`` runs, and the speedup is
    ``T(1 worker) / T(2 workers)``. Every run's values are checked identical to the serial run.
@@ -24,7 +24,8 @@ import os
 import statistics
 import time
 
-from theorylab.claims.tpv.trace_stability_torch import SettingRows, band_grid, band_setting_cell
+from theorylab.claims.tpv.trace_stability.torch_band import band_grid
+from theorylab.claims.tpv.trace_stability.torch_band_setting import SettingRows, band_setting_cell
 from theorylab.sweep import Cell, SweepOptions, close_dask_clients, run_sweep
 from theorylab.sweep.probe import ProbeResult, probe_cell
 

@@ -239,7 +239,7 @@ def test_an_id_defined_twice_names_both_sources(catalog, tmp_path, monkeypatch, 
     )
     fake_entry_points(monkeypatch, ("clash", builtin))
     code, _, err = run(capsys, "list")
-    assert code == 2 and "theorylab.claims.tpv.trace_stability" in err
+    assert code == 2 and "theorylab.claims.tpv.trace_inequality" in err
     assert f"entry point 'clash' = '{builtin}'" in err and "Traceback" not in err
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from theorylab import cli
+from theorylab import cli, cli_catalogue
 from theorylab.console import DEFAULT_REPORT_DIR, report_files, written_line
 from theorylab.registry import CheckContext
 from theorylab.report import load_report, write_report_dir
@@ -18,7 +18,7 @@ from .toy_catalog import build, make_claim
 def toy(monkeypatch, tmp_path):
     """The toy registry, run from an empty folder so default outputs land in tmp_path."""
     registry = build()
-    monkeypatch.setattr(cli, "_catalog", lambda *_: registry)
+    monkeypatch.setattr(cli_catalogue, "catalog", lambda *_: registry)
     monkeypatch.chdir(tmp_path)
     return registry
 

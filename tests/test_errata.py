@@ -11,8 +11,9 @@ import pytest
 
 from theorylab import cli
 from theorylab.errata import resolve_papers
-from theorylab.errata_exact import exact_check, instance_numbers, small_rational
-from theorylab.errata_tex import tex_text
+from theorylab.errata.exact.common import instance_numbers, small_rational
+from theorylab.errata.exact.registry import exact_check
+from theorylab.errata.tex import tex_text
 from theorylab.errors import UnknownPaperError
 from theorylab.papers import PAPERS, paper_for
 from theorylab.report import load_report
@@ -186,7 +187,7 @@ def test_exact_eq17_batch_gap_brute_force():
     # the sympy brute force agrees with the float64 one on a D = 3, P = 2 instance
     from sympy import Integer, Matrix, Rational
 
-    from theorylab.errata_exact_seos import _second_derivative
+    from theorylab.errata.exact.seos import _second_derivative
     from theorylab.solvers.quadratic_regression import exact_eigenvalue_derivatives
 
     exact = _second_derivative(Matrix([[1, 0], [0, Rational(1, 2)], [0, 0]]), Rational(1, 2), 1,

@@ -93,7 +93,7 @@ def test_regularization_singular_within_roundoff_is_not_positive_definite():
 
 
 def test_increment_problem_minimiser_flag_is_sign_free():
-    from theorylab.claims.subspace.increment import QuadraticInstance
+    from theorylab.claims.subspace.models import QuadraticInstance
 
     rows = np.random.default_rng(3).standard_normal((4, 3))
     curvature = rows.T @ rows
@@ -106,7 +106,7 @@ def test_increment_problem_minimiser_flag_is_sign_free():
 
 
 def test_quantization_trace_identity_is_judged_within_its_roundoff_margin():
-    from theorylab.claims.tpv.quantization import nonlinear_model_error_law
+    from theorylab.claims.tpv.quantization.exact import nonlinear_model_error_law
     from theorylab.registry import CheckContext
     from theorylab.spec import Verdict
 
@@ -116,7 +116,7 @@ def test_quantization_trace_identity_is_judged_within_its_roundoff_margin():
 
 
 def test_premise_failure_message_reads_the_tri_state_not_the_sign():
-    from theorylab.claims.subspace.empirical import _failure
+    from theorylab.claims.subspace.empirical.judges import _failure
 
     polish = {"converged": True, "second_order": SINGULAR_WITHIN_ROUNDOFF,
               "roundoff_tolerance": 3e-10, "ritz_residual": 0.0}

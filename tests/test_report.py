@@ -17,13 +17,7 @@ import pytest
 
 from theorylab import report as report_module
 from theorylab.errors import ResultsFileError
-from theorylab.report import (
-    load_report,
-    render_html,
-    render_markdown,
-    write_json,
-    write_report_dir,
-)
+from theorylab.report import load_report, render_html, render_markdown, write_json, write_report_dir
 from theorylab.spec import (
     Assumption,
     CheckKind,

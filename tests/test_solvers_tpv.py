@@ -69,20 +69,6 @@ def test_closed_form_one_parameter_by_hand():
     assert ridge.train == pytest.approx(1 / 4)
 
 
-def test_linear_regression_reduces_to_remark_3_1():
-    # With J = X full row rank, test = train distribution sample: sigma^2 Tr((X X^T)^-1) (Eq. 9).
-    rng = np.random.default_rng(3)
-    inputs = rng.standard_normal((5, 12))
-    result = label_noise_tpv(inputs, inputs, noise_std=1.0)
-    assert result.train == pytest.approx(1.0)
-    gram_inverse = np.linalg.inv(inputs @ inputs.T)
-    # test set = train set: (1/n) ||X X^+||_F^2 = r / n = 1.
-    assert result.test == pytest.approx(1.0)
-    whitened_test = np.eye(12)  # E_x[x x^T] = I: H_eff(test) = I
-    result_white = label_noise_tpv(inputs, whitened_test * np.sqrt(12), noise_std=1.0)
-    assert result_white.test == pytest.approx(np.trace(gram_inverse), rel=1e-10)
-
-
 def test_effective_curvature_and_trace():
     jacobian = np.array([[[1.0, 0.0], [0.0, 2.0]], [[1.0, 1.0], [0.0, 0.0]]])
     h_eff = effective_curvature(jacobian)

@@ -142,7 +142,7 @@ def test_killed_sweep_resumes_with_every_cell_exactly_once(tmp_path: Path) -> No
 
 _KILLED_CLI = """
 import sys
-from theorylab import cli
+from theorylab import cli, cli_catalogue
 from theorylab.registry import Registry
 from theorylab.spec import CheckKind, Finding, Verdict
 from theorylab.sweep import Cell, run_sweep
@@ -160,7 +160,7 @@ def grid(context):
                    details={"totals": [value.total for value in run.values],
                             "reused": run.stats.reused})
 
-cli._catalog = lambda *_: registry
+cli_catalogue.catalog = lambda *_: registry
 sys.exit(cli.main(["verify", "toy.sweep", *sys.argv[1:]]))
 """
 

@@ -4,7 +4,9 @@ Everything a claim module needs is importable from here; the modules behind thes
 internal and may change. A claim module reads like the section it encodes:
 
 1. **the spec** — a :class:`Claim` (with :class:`Source`, :class:`Assumption`,
-   :class:`Convention`, :class:`Tolerance`, :class:`ClaimKind`) added with :func:`add_claim`;
+   :class:`Convention`, :class:`Tolerance`, :class:`ClaimKind`) added with :func:`add_claim`,
+   or written as data in a TOML file beside the module and read with :func:`claim_specs`
+   (sources built by a paper's :func:`citation`), as the built-in claims do;
 2. **checks** — functions ``CheckContext -> Finding`` registered with :func:`check`, one
    :class:`CheckKind` each: ``SYMBOLIC`` (a sympy derivation: :func:`equality_step`,
    :func:`cayley_orthogonal`, :func:`labelled`, :func:`judge_derivation`), ``EXACT`` (a
@@ -58,6 +60,7 @@ from theorylab.oracles import (
     rademacher_expectation,
     rational_solution_map,
 )
+from theorylab.papers import citation
 from theorylab.proofs.steps import cayley_orthogonal, equality_step
 from theorylab.registry import CATALOG, CheckContext, CheckFunction, Registry
 from theorylab.spec import (
@@ -77,6 +80,7 @@ from theorylab.spec import (
     Tolerance,
     Verdict,
 )
+from theorylab.spec_files import claim_specs
 from theorylab.statements import (
     CONTRADICTED,
     SUPPORTED,
@@ -118,6 +122,8 @@ __all__ = [
     "add_search",
     "cayley_orthogonal",
     "check",
+    "citation",
+    "claim_specs",
     "combine_outcomes",
     "enumerated_noise_moments",
     "equality_step",

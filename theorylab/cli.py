@@ -1,5 +1,9 @@
 """The ``theorylab`` command: list, show, verify, prove, falsify, report, errata, schema, new.
 
+This module builds the parser and dispatches; the commands live in :mod:`theorylab.cli_catalogue`
+(list, show and the equation index) and :mod:`theorylab.cli_run` (verify, prove, falsify,
+report, errata).
+
 ``--claims MODULE`` (repeatable) on list, show, verify, prove, falsify and report also loads
 a user's claim module, which imports (runs) it; installed ``theorylab.claims`` entry points
 are always loaded (:mod:`theorylab.discovery`). ``new`` writes a claim module and its test
@@ -25,7 +29,6 @@ is never presented as the claim's verdict.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -35,19 +38,23 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from theorylab import __version__
-from theorylab.cli_checks import check_output_paths, seed_argument
-from theorylab.console import DEFAULT_REPORT_DIR, Output, written_line
+from theorylab.cli_catalogue import add_index_arguments, cmd_list, cmd_show
+from theorylab.cli_checks import seed_argument
+from theorylab.cli_run import (
+    FAIL_ON,
+    apply_threads,
+    cmd_errata,
+    cmd_falsify,
+    cmd_report,
+    cmd_verify,
+)
+from theorylab.console import DEFAULT_REPORT_DIR, Output
 from theorylab.errors import TheorylabError
-from theorylab.spec import CheckKind, Claim, Level, Report, Verdict
-from theorylab.sweep.options import add_sweep_arguments, prepare_sweep
+from theorylab.spec import CheckKind, Claim, Level, Report
+from theorylab.sweep.options import add_sweep_arguments
 
 __all__ = ["main"]
 
-FAIL_ON = {
-    "never": frozenset(),
-    "refuted": frozenset({Verdict.REFUTED}),
-    "inconclusive": frozenset({Verdict.REFUTED, Verdict.INCONCLUSIVE}),
-}
 FALSIFY_EXAMPLES = 1000
 
 
@@ -69,15 +76,6 @@ def _add_threads_option(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _apply_threads(args: argparse.Namespace) -> None:
-    """Set torch's CPU threads before any check runs (policy: theorylab.threads)."""
-    from theorylab.threads import apply_threads
-
-    if args.threads is not None and args.threads < 1:
-        raise TheorylabError(f"--threads must be >= 1, got {args.threads}")
-    apply_threads(args.threads)
-
-
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="theorylab", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"theorylab {__version__}")
@@ -85,6 +83,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="the claim catalogue")
     listing.add_argument("--json", action="store_true", help="print the claims as JSON")
+    add_index_arguments(listing)
 
     show = commands.add_parser("show", help="one claim: statement, assumptions, checks")
     show.add_argument("claim_id")
@@ -170,262 +169,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _selected_kinds(args: argparse.Namespace) -> frozenset[CheckKind] | None:
-    """``prove`` runs symbolic checks; ``verify --kind K`` only kinds K; else every kind."""
-    if args.command == "prove":
-        return frozenset({CheckKind.SYMBOLIC})
-    if getattr(args, "kind", None):
-        return frozenset(CheckKind(kind) for kind in args.kind)
-    return None
-
-
 # --------------------------------------------------------------------------- commands
-
-
-def _catalog(args: argparse.Namespace):
-    """Built-in claims, ``theorylab.claims`` entry points and ``--claims`` modules."""
-    from theorylab.registry import load_catalog
-
-    return load_catalog(args.claim_modules)
-
-
-def _cmd_list(args: argparse.Namespace, out: Output) -> int:
-    claims = _catalog(args).all()
-    if args.json:
-        print(json.dumps([claim.model_dump(mode="json") for claim in claims], indent=2))
-        return 0
-    for claim in claims:
-        kinds = ",".join(sorted({check.kind.value for check in claim.checks}))
-        out.line(f"{claim.id}\t{claim.kind.value}\t{claim.source.location}\t[{kinds}]")
-    return 0
-
-
-def _cmd_show(args: argparse.Namespace, out: Output) -> int:
-    claim = _catalog(args).get(args.claim_id)
-    if args.json:
-        print(claim.model_dump_json(indent=2))
-        return 0
-    for text in _describe(claim):
-        out.line(text)
-    return 0
-
-
-def _describe(claim: Claim) -> list[str]:
-    """``show``'s text: the paper by key and title, LaTeX rendered as Unicode (raw: --json)."""
-    from theorylab.latex_text import latex_to_text
-    from theorylab.papers import paper_label
-
-    equations = f", Eq. {', '.join(claim.source.equations)}" if claim.source.equations else ""
-    lines = [
-        f"{claim.id} — {claim.title}",
-        f"paper: {paper_label(claim.source.paper)}",
-        f"source: {claim.source.location}{equations}",
-        f"kind: {claim.kind.value}",
-        f"statement: {latex_to_text(claim.statement)}",
-    ]
-    lines += [
-        f"assumption ({item.name}): {latex_to_text(item.statement)}" for item in claim.assumptions
-    ]
-    lines += [
-        f"convention ({item.name}): {latex_to_text(item.statement)}" for item in claim.conventions
-    ]
-    lines.append(f"tolerance: rtol={claim.tolerance.rtol:g}, atol={claim.tolerance.atol:g}")
-    if claim.tolerance.error_law:
-        lines.append(f"error law: {claim.tolerance.error_law}")
-    lines += [
-        f"check [{check.kind.value}] {check.name}: {check.description}" for check in claim.checks
-    ]
-    if claim.notes:
-        lines.append(f"notes: {claim.notes}")
-    return lines
-
-
-def _output_paths(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
-    """The results JSON and the report folder this run writes (module docstring); None: none.
-
-    Raises
-    ------
-    TheorylabError
-        For ``--no-report`` together with ``--json FILE`` or ``--report DIR``.
-    """
-    json_path = None if args.json in (None, "-") else Path(args.json)
-    if getattr(args, "no_report", False):
-        if json_path is not None or args.report:
-            raise TheorylabError("--no-report conflicts with --json FILE and --report DIR")
-        return None, None
-    if args.report:
-        folder = Path(args.report)
-        return json_path or folder / "results.json", folder
-    if args.command == "verify" and args.json is None:
-        return DEFAULT_REPORT_DIR / "results.json", DEFAULT_REPORT_DIR
-    return json_path, None
-
-
-def _previous_results(args: argparse.Namespace, path: Path | None) -> list:
-    from theorylab.report import load_report
-
-    if not args.resume:
-        return []
-    if path is None:
-        raise TheorylabError(
-            "--resume needs a results file to read earlier results from: --json FILE"
-        )
-    if not path.exists():
-        return []
-    earlier = load_report(path)
-    if earlier.level.value != args.level or earlier.seed != args.seed:
-        raise TheorylabError(
-            f"{path} holds level {earlier.level.value} seed {earlier.seed}; cannot resume a run "
-            f"with level {args.level} seed {args.seed}"
-        )
-    return list(earlier.results)
-
-
-def _cmd_verify(args: argparse.Namespace, out: Output) -> int:
-    _apply_threads(args)
-    from theorylab.engine import RunOptions
-    from theorylab.report import write_json, write_report_dir
-
-    check_output_paths(*_output_paths(args))  # before anything runs: nothing half-written
-    catalog = _catalog(args)
-    if args.all or not args.claims:
-        if args.command == "verify" and not args.all:
-            raise TheorylabError("name claim ids (globs or tags) or pass --all")
-        claims = catalog.all()
-    else:
-        claims = catalog.select(args.claims)
-    options = RunOptions(
-        level=Level(args.level),
-        seed=args.seed,
-        backend=args.backend,
-        device=args.device,
-        kinds=_selected_kinds(args),
-        command=args.command,
-    )
-    json_path, report_dir = _output_paths(args)
-    previous = _previous_results(args, json_path)
-    options = dataclasses.replace(options, sweep=prepare_sweep(args, json_path))
-
-    def save(partial: Report) -> None:
-        if json_path is not None:
-            write_json(partial, json_path)
-
-    report = _run_with_progress(claims, catalog, options, previous, save, out)
-    if args.command == "prove":
-        from theorylab.prove_scope import scope_prove
-
-        report = scope_prove(report, catalog, options.level)
-    written: list[Path] = []
-    if json_path is not None:
-        written.append(write_json(report, json_path))
-    if report_dir is not None:
-        written += [p for p in write_report_dir(report, report_dir).values() if p != json_path]
-    if args.json == "-":
-        print(report.model_dump_json(indent=2))
-    else:
-        out.results(report)
-    if written:
-        closing = written_line(written)
-        if args.json == "-":  # stdout carries the JSON
-            print(closing, file=sys.stderr)
-        else:
-            out.line(closing)
-    tripped = [r for r in report.results if r.verdict in FAIL_ON[args.fail_on]]
-    return 1 if tripped else 0
-
-
-def _run_with_progress(claims, catalog, options, previous, save, out: Output) -> Report:
-    from theorylab.engine import verify_claims
-
-    if not out.rich:
-
-        def announce(claim: Claim) -> None:
-            print(f"running {claim.id} ...", file=sys.stderr, flush=True)
-
-        return verify_claims(
-            claims, catalog, options, previous=previous, on_start=announce, on_result=save
-        )
-    from rich.progress import Progress
-
-    with Progress(console=out.console, transient=True) as progress:
-        task = progress.add_task("verifying", total=len(claims))
-
-        def start(claim: Claim) -> None:
-            progress.update(task, description=claim.id)
-
-        def finished(partial: Report) -> None:
-            save(partial)
-            progress.advance(task)
-
-        return verify_claims(
-            claims, catalog, options, previous=previous, on_start=start, on_result=finished
-        )
-
-
-def _cmd_falsify(args: argparse.Namespace, out: Output) -> int:
-    _apply_threads(args)
-    from theorylab.falsify import search
-
-    if args.max_examples < 1:
-        raise TheorylabError(f"--max-examples must be >= 1, got {args.max_examples}")
-    catalog = _catalog(args)
-    searches = catalog.searches(args.claim_id)
-    if not searches:
-        raise TheorylabError(f"claim {args.claim_id!r} has no counterexample search")
-    found = False
-    for property_search in searches:
-        outcome = search(property_search, max_examples=args.max_examples, seed=args.seed)
-        if outcome.counterexample is None:
-            out.line(f"{property_search.name}: no counterexample in {outcome.examples} examples")
-            continue
-        found = True
-        out.line(
-            f"{property_search.name}: COUNTEREXAMPLE (shrunk) after {outcome.examples} examples"
-        )
-        out.line(outcome.counterexample.model_dump_json(indent=2))
-    return 1 if found and Verdict.REFUTED in FAIL_ON[args.fail_on] else 0
-
-
-def _cmd_report(args: argparse.Namespace, out: Output) -> int:
-    from theorylab.report import load_report, write_report_dir
-
-    if args.claim_modules:  # a report renders from its JSON; load them only to check them
-        _catalog(args)
-    path = Path(args.results)
-    directory = Path(args.report) if args.report else path.parent / DEFAULT_REPORT_DIR
-    check_output_paths(None, directory)
-    report = load_report(path)
-    out.results(report)
-    paths = write_report_dir(report, directory)
-    out.line(written_line(list(paths.values())))
-    return 0
-
-
-def _cmd_errata(args: argparse.Namespace, out: Output) -> int:
-    from theorylab.engine import RunOptions
-    from theorylab.errata import build_sheet, output_files, resolve_papers, write_sheets
-    from theorylab.papers import paper_for
-    from theorylab.report import load_report
-
-    papers = resolve_papers(args.papers)
-    target = Path(args.out)
-    for path in output_files(papers, target):  # before anything runs
-        check_output_paths(path, None)
-    full = args.full if args.full is not None else sorted(Path("reports").glob("*/results.json"))
-    if args.results:
-        report, source = load_report(args.results), args.results
-        if report.level is not Level.QUICK:
-            raise TheorylabError(f"--results {args.results} holds a {report.level.value}-level "
-                                 "run; errata reads the quick level from it")
-    else:
-        catalog = _catalog(args)
-        claims = [c for c in catalog.all() if paper_for(c.source.paper) in papers]
-        options = RunOptions(level=Level.QUICK, command="errata")
-        report = _run_with_progress(claims, catalog, options, [], lambda _: None, out)
-        source = f"a verify run made by this command ({report.created:%Y-%m-%d %H:%M} UTC)"
-    sheets = [build_sheet(paper, report, full, source) for paper in papers]
-    out.line(f"errata written: {', '.join(map(str, write_sheets(sheets, target)))}")
-    return 0
 
 
 def _cmd_new(args: argparse.Namespace, out: Output) -> int:
@@ -439,7 +183,7 @@ def _cmd_new(args: argparse.Namespace, out: Output) -> int:
 def _cmd_diagnose(args: argparse.Namespace, out: Output) -> int:
     from theorylab.diagnose.command import run_diagnose
 
-    _apply_threads(args)
+    apply_threads(args)
     return run_diagnose(args, out)
 
 
@@ -450,14 +194,14 @@ def _cmd_schema(args: argparse.Namespace, out: Output) -> int:
 
 
 COMMANDS = {
-    "list": _cmd_list,
-    "show": _cmd_show,
-    "verify": _cmd_verify,
-    "prove": _cmd_verify,
-    "falsify": _cmd_falsify,
-    "report": _cmd_report,
+    "list": cmd_list,
+    "show": cmd_show,
+    "verify": cmd_verify,
+    "prove": cmd_verify,
+    "falsify": cmd_falsify,
+    "report": cmd_report,
     "schema": _cmd_schema,
-    "errata": _cmd_errata,
+    "errata": cmd_errata,
     "new": _cmd_new,
     "diagnose": _cmd_diagnose,
 }

@@ -14,34 +14,20 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
+from theorylab.backends import resolve_backend, resolve_device
 from theorylab.errors import BackendUnavailableError, TheorylabError
-from theorylab.provenance import current_environment, torch_available
+from theorylab.provenance import current_environment
 from theorylab.registry import CheckContext, RegisteredCheck, Registry
-from theorylab.spec import (
-    CheckKind,
-    Claim,
-    ClaimResult,
-    Evidence,
-    Finding,
-    Level,
-    Report,
-    Verdict,
-)
+from theorylab.spec import CheckKind, Claim, ClaimResult, Evidence, Finding, Level, Report, Verdict
 from theorylab.sweep.options import SweepOptions
 
 __all__ = [
     "RunOptions",
     "aggregate",
-    "resolve_backend",
-    "resolve_device",
     "run_check",
     "verify_claim",
     "verify_claims",
 ]
-
-BACKENDS = ("auto", "numpy", "torch")
-DEVICES = ("auto", "cpu", "cuda")
-
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -55,53 +41,6 @@ class RunOptions:
     command: str = "verify"
     extra: dict[str, str] = field(default_factory=dict)
     sweep: SweepOptions = field(default_factory=SweepOptions)
-
-
-def resolve_backend(backend: str) -> str:
-    """``auto`` → ``torch`` when torch is installed, else ``numpy``.
-
-    Raises
-    ------
-    BackendUnavailableError
-        For an unknown backend, or ``torch`` when torch is not installed.
-    """
-    if backend not in BACKENDS:
-        raise BackendUnavailableError(
-            f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}"
-        )
-    if backend == "auto":
-        return "torch" if torch_available() else "numpy"
-    if backend == "torch" and not torch_available():
-        raise BackendUnavailableError(
-            "backend 'torch' needs PyTorch: pip install 'theorylab[torch]' (torch==2.13.0 on CPU)"
-        )
-    return backend
-
-
-def resolve_device(device: str, backend: str) -> str:
-    """``auto`` → ``cuda`` when torch sees a GPU, else ``cpu``.
-
-    Raises
-    ------
-    BackendUnavailableError
-        For an unknown device, or ``cuda`` without torch or without a CUDA device.
-    """
-    if device not in DEVICES:
-        raise BackendUnavailableError(
-            f"unknown device {device!r}; choose one of {', '.join(DEVICES)}"
-        )
-    if device == "cpu":
-        return "cpu"
-    has_cuda = False
-    if backend == "torch":
-        import torch
-
-        has_cuda = bool(torch.cuda.is_available())
-    if device == "cuda" and not has_cuda:
-        raise BackendUnavailableError(
-            "device 'cuda' requested but no CUDA device is available to torch"
-        )
-    return "cuda" if has_cuda else "cpu"
 
 
 def _skipped(summary: str, context: CheckContext) -> Finding:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from theorylab.registry import CheckContext, CheckFunction
+from theorylab.checks import CheckContext, CheckFunction
 from theorylab.spec import Counterexample, Finding, Level, Verdict
 
 __all__ = ["PropertySearch", "SearchOutcome", "hypothesis_test", "property_check", "search"]

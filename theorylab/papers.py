@@ -8,9 +8,12 @@ analysis reveals ...``. The titles are the papers' own (first line of each text 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["PAPERS", "Paper", "paper_for", "paper_label"]
+from theorylab.spec import Source
+
+__all__ = ["PAPERS", "Paper", "citation", "paper_for", "paper_label"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +86,23 @@ def paper_label(reference: str) -> str:
     """
     paper = paper_for(reference)
     return reference if paper is None else f"{paper.key} ({paper.number}): {paper.title}"
+
+
+def citation(paper: str, title: str) -> Callable[..., Source]:
+    """The one way a claim module builds its :class:`~theorylab.spec.Source`.
+
+    ``cite = citation(PAPER_000, PAPER_000_TITLE)`` in a paper's ``paper.py``; then
+    ``cite("Remark 3.4; App. E", "12")`` is the source at that location with equation 12.
+    The location names its theorems, sections and figures in the paper's words
+    (``Theorem 2.1``, ``Prop. 5.3``, ``App. A.4``, ``Fig. 3-5``, ``Eq. 13-16``), which
+    :mod:`theorylab.references` turns into the equation index of ``theorylab list``.
+
+    >>> cite = citation("000_f0c853046a0e9bbe.txt", "TPV")
+    >>> cite("Remark 3.4; App. E", "12").equations
+    ['12']
+    """
+
+    def cite(location: str, *equations: str) -> Source:
+        return Source(paper=paper, title=title, location=location, equations=list(equations))
+
+    return cite

@@ -18,17 +18,13 @@ import importlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
-import numpy as np
-
+from theorylab.checks import CheckContext, CheckFunction, RegisteredCheck
 from theorylab.errors import ClaimCollisionError, ClaimDefinitionError, UnknownClaimError
-from theorylab.spec import CheckKind, CheckSpec, Claim, Finding, Level
-from theorylab.sweep.options import SweepOptions
-
-if TYPE_CHECKING:
-    from theorylab.falsify import PropertySearch
+from theorylab.falsify import PropertySearch, property_check
+from theorylab.spec import CheckKind, CheckSpec, Claim, Level, Source
+from theorylab.spec_files import claim_specs
 
 __all__ = [
     "CATALOG",
@@ -38,42 +34,6 @@ __all__ = [
     "Registry",
     "load_catalog",
 ]
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    """What a check is given: level, seed, backend, device and how to run grids.
-
-    ``rng()`` returns a fresh generator seeded with ``seed`` on every call, so a check is
-    deterministic given the seed and independent of the checks run before it. ``sweep``
-    says how a grid-shaped check runs its cells (:func:`theorylab.sweep.run_sweep`).
-    """
-
-    level: Level = Level.QUICK
-    seed: int = 0
-    backend: str = "numpy"
-    device: str = "cpu"
-    sweep: SweepOptions = field(default_factory=SweepOptions)
-
-    def rng(self) -> np.random.Generator:
-        """A new ``numpy.random.Generator`` seeded with :attr:`seed`."""
-        return np.random.default_rng(self.seed)
-
-    @property
-    def full(self) -> bool:
-        """Whether this is the paper-scale level."""
-        return self.level is Level.FULL
-
-
-CheckFunction = Callable[[CheckContext], Finding]
-
-
-@dataclass(frozen=True)
-class RegisteredCheck:
-    """A check function together with its spec."""
-
-    spec: CheckSpec
-    function: CheckFunction
 
 
 class Registry:
@@ -119,6 +79,14 @@ class Registry:
         if self._journal is not None:
             self._journal.append((claim.id, None))
         return claim
+
+    def add_specs(self, module_file: str, cite: Callable[..., Source]) -> tuple[Claim, ...]:
+        """Add every claim of a claim module's spec file, in file order (``spec_files``).
+
+        ``A, A_CORRECTED = CATALOG.add_specs(__file__, cite)`` in ``claims/P/a.py`` reads
+        ``claims/P/a.toml``; each source is built by the paper's ``cite``.
+        """
+        return tuple(self.add(claim) for claim in claim_specs(module_file, cite).values())
 
     def source(self, claim_id: str) -> str:
         """Which module (and entry point or ``--claims`` option) added the claim."""
@@ -226,8 +194,6 @@ class Registry:
         levels: Iterable[Level] = (Level.QUICK, Level.FULL),
     ) -> PropertySearch:
         """Register a counterexample search: ``theorylab falsify`` and a property check use it."""
-        from theorylab.falsify import property_check  # falsify builds on this module
-
         self.check(
             claim,
             kind=CheckKind.PROPERTY,
@@ -237,6 +203,23 @@ class Registry:
         )(property_check(property_search))
         self._searches.setdefault(claim.id, []).append(property_search)
         return property_search
+
+    def search(
+        self,
+        claim: Claim,
+        name: str,
+        description: str,
+        strategy: Callable[[], Any],
+        probe: Callable[[Any], Any],
+        *,
+        levels: Iterable[Level] = (Level.QUICK, Level.FULL),
+    ) -> PropertySearch:
+        """:meth:`add_search` of ``PropertySearch(name, description, strategy, probe)``."""
+        return self.add_search(
+            claim,
+            PropertySearch(name=name, description=description, strategy=strategy, probe=probe),
+            levels=levels,
+        )
 
     def searches(self, claim_id: str) -> list[PropertySearch]:
         """The counterexample searches registered for a claim."""

@@ -16,13 +16,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from theorylab.errors import (  # noqa: E402
-    DtypeError,
-    NonFiniteError,
-    NotPSDError,
-    NotSymmetricError,
-    ShapeError,
-)
+from theorylab.errors import DtypeError, NonFiniteError, NotPSDError, NotSymmetricError, ShapeError  # noqa: E402
 from theorylab.numerics import roundoff_tolerance  # noqa: E402
 from theorylab.solvers.linear_label_noise import gram_label_noise_tpv  # noqa: E402
 

@@ -15,11 +15,7 @@ from gpu_oracles import classification_problem  # noqa: E402
 from theorylab.errors import NonFiniteError, ParameterError  # noqa: E402
 from theorylab.gpu import HessianOperator, lanczos_eigenpairs  # noqa: E402
 from theorylab.gpu.instrument import time_split  # noqa: E402
-from theorylab.gpu.lanczos import (  # noqa: E402
-    DEVICE_CHECK_EVERY,
-    default_check_every,
-    lanczos_iteration,
-)
+from theorylab.gpu.lanczos import DEVICE_CHECK_EVERY, default_check_every, lanczos_iteration  # noqa: E402
 from theorylab.gpu.linear_operator import CurvatureOperator  # noqa: E402
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

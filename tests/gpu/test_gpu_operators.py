@@ -15,12 +15,7 @@ from gpu_oracles import (  # noqa: E402
     random_matrix,
 )
 
-from theorylab.errors import (  # noqa: E402
-    MemoryBudgetError,
-    NonFiniteError,
-    ParameterError,
-    ShapeError,
-)
+from theorylab.errors import MemoryBudgetError, NonFiniteError, ParameterError, ShapeError  # noqa: E402
 from theorylab.gpu import (  # noqa: E402
     MLP,
     EffectiveCurvatureOperator,

@@ -14,10 +14,7 @@ from theorylab.solvers.awd import (
 )
 from theorylab.solvers.hierarchical_bootstrap import HierarchicalBootstrap, hierarchical_bootstrap
 from theorylab.solvers.linalg import CompactSVD, compact_svd, default_rank_tolerance
-from theorylab.solvers.linear_label_noise import (
-    gram_label_noise_tpv,
-    linear_label_noise_tpv,
-)
+from theorylab.solvers.linear_label_noise import gram_label_noise_tpv, linear_label_noise_tpv
 from theorylab.solvers.lyapunov import (
     linearised_sgd_stationary,
     quantization_tpv,
@@ -57,10 +54,7 @@ from theorylab.solvers.subspace_probing import (
     subspace_rate_bound,
 )
 from theorylab.solvers.tpv import LabelNoiseTPV, effective_curvature, label_noise_tpv, tpv_trace
-from theorylab.solvers.trace_stability import (
-    effective_curvature_difference,
-    trace_stability_gap,
-)
+from theorylab.solvers.trace_stability import effective_curvature_difference, trace_stability_gap
 
 __all__ = [
     "CompactSVD",

@@ -13,12 +13,12 @@ Conventions (paper 004, Sec. 2): :math:`l_\kappa(\theta; z) = -\log q(z\mid\thet
 
 Both models are simulated through sufficient statistics, so one draw costs
 :math:`O(d^3)` whatever ``n`` is: the Gaussian design through a Wishart draw of
-:math:`X^\top X`, the finite-support Bernoulli model through multinomial cell counts.
+:math:`X^\top X`, the finite-support Bernoulli model through multinomial cell counts. The
+population quantities and the Monte Carlo summary they share are in
+:mod:`theorylab.solvers.generalization_gap_summary` (re-exported here).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import wishart
@@ -26,6 +26,12 @@ from scipy.stats import wishart
 from theorylab.arrays import as_matrix, as_psd, as_vector, check_positive
 from theorylab.errors import ParameterError, ShapeError
 from theorylab.numerics import roundoff_tolerance
+from theorylab.solvers.generalization_gap_summary import (
+    GapSimulation,
+    PopulationCurvature,
+    _check_sizes,
+    _summary,
+)
 from theorylab.solvers.soft_rank import regularizer_matrix
 
 __all__ = [
@@ -36,120 +42,6 @@ __all__ = [
 ]
 
 NEWTON_STEPS = 40
-
-
-@dataclass(frozen=True)
-class PopulationCurvature:
-    r"""Exact population quantities at :math:`\theta^*` and the three asymptotic limits."""
-
-    theta_star: np.ndarray
-    gradient_covariance: np.ndarray
-    """:math:`C(\theta^*) = \\mathbb{E}[\nabla l_0\nabla l_0^\top]` (unregularised)."""
-    fisher: np.ndarray
-    hessian: np.ndarray
-    regularization: np.ndarray
-
-    @property
-    def regularized_covariance(self) -> np.ndarray:
-        r""":math:`C_\Lambda = C - \Lambda\theta^*\theta^{*\top}\Lambda` (Eq. 11)."""
-        shift = self.regularization @ self.theta_star
-        return self.gradient_covariance - np.outer(shift, shift)
-
-    @property
-    def regularized_hessian(self) -> np.ndarray:
-        r""":math:`H_\Lambda = H + \Lambda` (Eq. 11)."""
-        return self.hessian + self.regularization
-
-    def _product(self) -> np.ndarray:
-        return np.linalg.solve(self.regularized_hessian, self.regularized_covariance).T
-
-    @property
-    def gap_limit(self) -> float:
-        r""":math:`\mathrm{Tr}(C_\Lambda H_\Lambda^{-1})` (Eq. 1)."""
-        return float(np.trace(self._product()))
-
-    @property
-    def parameter_error_limit(self) -> float:
-        r""":math:`\mathrm{Tr}(C_\Lambda H_\Lambda^{-2})` (Eq. 4)."""
-        inverse = np.linalg.inv(self.regularized_hessian)
-        return float(np.trace(self.regularized_covariance @ inverse @ inverse))
-
-    @property
-    def l2_error_limit(self) -> float:
-        r""":math:`\mathrm{Tr}((C_\Lambda H_\Lambda^{-1})^2)` (Eq. 5)."""
-        product = self._product()
-        return float(np.trace(product @ product))
-
-
-@dataclass(frozen=True)
-class GapSimulation:
-    r"""Monte Carlo means and standard errors of the scaled gap, parameter and L2 errors.
-
-    Scaled means :math:`n\,\mathrm{Gap}`, :math:`n\|\Delta\theta\|^2`,
-    :math:`n\|\Delta l\|^2_{L_2}`.
-
-    The gap is averaged as :math:`\mathrm{Gap} - (L(\theta^*) - L_n(\theta^*))`: the
-    subtracted control variate has expectation exactly 0 (:math:`\theta^*` is fixed), so the
-    mean is unbiased for :math:`\mathbb{E}[\mathrm{Gap}]` while its :math:`O(n^{-1/2})`
-    fluctuation is removed.
-    """
-
-    samples: int
-    repetitions: int
-    scaled_gap: float
-    scaled_gap_stderr: float
-    scaled_gap_refined: float
-    r"""Mean of :math:`n\,\mathrm{Gap} - (n g^\top H_\Lambda^{-1}g
-    - \mathrm{Tr}(C_\Lambda H_\Lambda^{-1}))`,
-    :math:`g = \nabla L_{\kappa,n}(\theta^*)`: a second zero-mean control variate
-    (:math:`\mathbb{E}[n g^\top H_\Lambda^{-1} g] = \mathrm{Tr}(C_\Lambda H_\Lambda^{-1})`
-    exactly), which removes the leading :math:`O(1)` fluctuation of :math:`n\,\mathrm{Gap}`."""
-    scaled_gap_refined_stderr: float
-    scaled_parameter_error: float
-    scaled_parameter_error_stderr: float
-    scaled_parameter_error_refined: float
-    scaled_parameter_error_refined_stderr: float
-    scaled_l2_error: float
-    scaled_l2_error_stderr: float
-    scaled_l2_error_refined: float
-    r"""As ``scaled_gap_refined`` with :math:`M = H_\Lambda^{-1}C_\Lambda H_\Lambda^{-1}` (Eq. 5);
-    the parameter error uses :math:`M = H_\Lambda^{-2}` (Eq. 4)."""
-    scaled_l2_error_refined_stderr: float
-    max_gradient_norm: float
-    """Largest training-gradient norm at :math:`\\hat\theta` (optimisation residual)."""
-
-
-def _summary(
-    samples: int,
-    gap: np.ndarray,
-    score: np.ndarray,
-    pop: PopulationCurvature,
-    param: np.ndarray,
-    l2: np.ndarray,
-    residual: float,
-) -> GapSimulation:
-    reps = gap.shape[0]
-    inverse = np.linalg.inv(pop.regularized_hessian)
-    covariance = pop.regularized_covariance
-    refined_values = []
-    for values, weight in (
-        (gap, inverse),
-        (param, inverse @ inverse),
-        (l2, inverse @ covariance @ inverse),
-    ):
-        quadratic = np.einsum("ri,ij,rj->r", score, weight, score)
-        refined_values.append(values - (quadratic - np.trace(weight @ covariance) / samples))
-    stats = []
-    for values in (gap, refined_values[0], param, refined_values[1], l2, refined_values[2]):
-        scaled = samples * values
-        stats += [float(scaled.mean()), float(scaled.std(ddof=1) / np.sqrt(reps))]
-    return GapSimulation(samples, reps, *stats, max_gradient_norm=residual)
-
-
-def _check_sizes(samples: int, repetitions: int, minimum: int) -> None:
-    for value, name, low in ((samples, "samples", minimum), (repetitions, "repetitions", 2)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ParameterError(f"{name} must be an int >= {low}, got {value!r}")
 
 
 class LinearGaussianRidge:
@@ -183,8 +75,10 @@ class LinearGaussianRidge:
         size = self.sigma_x.shape[0]
         smallest = float(np.linalg.eigvalsh(self.sigma_x)[0])
         if smallest <= roundoff_tolerance(self.sigma_x, symmetric=True):  # singular within it
-            raise ParameterError("input_covariance must be positive definite beyond roundoff, "
-                                 f"smallest eigenvalue {smallest:.3g}")
+            raise ParameterError(
+                "input_covariance must be positive definite beyond roundoff, "
+                f"smallest eigenvalue {smallest:.3g}"
+            )
         self.beta = as_vector(beta, "beta", length=size)
         self.noise_std = check_positive(noise_std, "noise_std")
         self.model_std = check_positive(model_std, "model_std")

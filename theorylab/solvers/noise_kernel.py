@@ -33,12 +33,7 @@ from typing import Literal
 import numpy as np
 
 from theorylab.arrays import as_matrix, as_psd, as_vector, check_positive
-from theorylab.errors import (
-    NonFiniteError,
-    ParameterError,
-    SingularKernelError,
-    StabilityError,
-)
+from theorylab.errors import NonFiniteError, ParameterError, SingularKernelError, StabilityError
 from theorylab.numerics import roundoff_tolerance
 from theorylab.solvers.noise_kernel_inputs import (
     batch_fractions,

@@ -3,23 +3,22 @@
 :class:`SweepOptions` travels from the CLI (``--jobs N``, ``--executor``, ``--scheduler``)
 through :class:`~theorylab.engine.RunOptions` into every check's
 :class:`~theorylab.registry.CheckContext`. It imports nothing heavy, so the registry can
-carry it without pulling joblib or Dask in.
+carry it without pulling joblib or Dask in; it imports no other sweep module (the
+setup of a ``verify`` run, which may connect to Dask, is :mod:`theorylab.sweep.prepare`).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from theorylab.errors import BackendUnavailableError, ParameterError
+from theorylab.errors import ParameterError
 
 __all__ = [
     "EXECUTORS",
     "SweepOptions",
     "add_sweep_arguments",
-    "prepare_sweep",
     "store_path_for",
 ]
 
@@ -110,36 +109,3 @@ def add_sweep_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--scheduler", metavar="ADDRESS", help="Dask scheduler to run grid cells on"
     )
-
-
-def prepare_sweep(args: argparse.Namespace, json_path: Path | None) -> SweepOptions:
-    """The sweep options of a ``verify`` run; without ``--resume`` the old cell store goes.
-
-    The store is :func:`store_path_for` ``json_path``; with ``--resume`` its cells are
-    reused, otherwise it is deleted so the run starts from no cells.
-
-    Raises
-    ------
-    ParameterError
-        For bad ``--jobs`` / ``--executor`` / ``--scheduler`` combinations.
-    BackendUnavailableError
-        For ``--executor dask`` without Dask distributed installed, or a ``--scheduler``
-        that cannot be reached.
-    """
-    options = SweepOptions(
-        executor=getattr(args, "executor", "auto"),
-        jobs=getattr(args, "jobs", 1),
-        scheduler=getattr(args, "scheduler", None),
-        store=None if json_path is None else store_path_for(json_path),
-    )
-    if options.resolved_executor == "dask" and importlib.util.find_spec("distributed") is None:
-        raise BackendUnavailableError(
-            "--executor dask needs Dask distributed: pip install 'dask[distributed]'"
-        )
-    if options.scheduler is not None:  # fail now, not in every grid check
-        from theorylab.sweep.executors import dask_client
-
-        dask_client(options.scheduler, options.jobs)
-    if options.store is not None and not getattr(args, "resume", False):
-        options.store.unlink(missing_ok=True)
-    return options

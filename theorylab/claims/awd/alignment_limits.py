@@ -13,62 +13,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from theorylab.claims.awd.paper import paper_source, single_threaded
+from theorylab.claims.awd.paper import awd_check, cite
 from theorylab.derivations import judge_derivation
 from theorylab.error_laws import loglog_slope
+from theorylab.figures import figure
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.awd import elementwise_alpha_bounds, fit_power_law
 from theorylab.solvers.awd_coupling import haar_orthogonal
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Figure,
-    FigureSeries,
-    Finding,
-    Tolerance,
-    Verdict,
-)
+from theorylab.spec import CheckKind, Finding, Verdict
 
 __all__ = ["ALIGNMENT_LIMITS", "aligned_stack", "degenerate_stack"]
 
 EXACT_ATOL = 1e-10
 
-ALIGNMENT_LIMITS = CATALOG.add(
-    Claim(
-        id="awd.alignment_limits",
-        title="Perfect alignment gives alpha = 2; degenerate i.i.d. spectra give alpha = 1",
-        source=paper_source("Prop. 5.3, Prop. 5.5; App. E.4.1-E.4.2", ["21", "22", "84-95"]),
-        statement=(
-            r"v^s_k = u_k,\ \mathrm{Var}\lambda^s_i = \kappa\bar\lambda_i^2 \Rightarrow "
-            r"\alpha = 2;\quad \lambda^s_{k\le m}\ \text{i.i.d.}\ (\mu_1,\mu_2),\ v^s_k "
-            r"\approx u_k \Rightarrow C_{ii}\approx\frac{\mu_2}{\mu_1}H_{ii},\ \alpha\approx1"
-        ),
-        kind=ClaimKind.APPROXIMATION,
-        assumptions=[
-            Assumption(
-                name="Prop. 5.3",
-                statement=r"$v^s_k = u_k$ and $\mathrm{Var}_s\lambda^s_i"
-                r" = \kappa(\mathbb{E}_s\lambda^s_i)^2$, $\kappa$ independent of $i$",
-            ),
-            Assumption(
-                name="Prop. 5.5",
-                statement=r"top-$m$ per-sample eigenvalues i.i.d. with "
-                r"moments $\mu_1, \mu_2$, independent of the (approximately aligned) "
-                r"eigenvectors",
-            ),
-        ],
-        tolerance=Tolerance(
-            rtol=0.0,
-            atol=EXACT_ATOL,
-            error_law="Prop. 5.5: RMS |alpha_hat - 1| = O(n^-1/2) in the number "
-            "of samples n (bias O(1/n))",
-            rationale="Prop. 5.3 is exact (round-off); 5.5 holds in expectation",
-        ),
-        tags=["paper001", "awd"],
-    )
-)
+(ALIGNMENT_LIMITS,) = CATALOG.add_specs(__file__, cite)
 
 
 def aligned_stack(
@@ -105,26 +63,24 @@ def _alpha(stack: np.ndarray) -> float:
     return fit_power_law(bounds.h_diag, bounds.c_diag).alpha
 
 
-@CATALOG.check(
+@awd_check(
     ALIGNMENT_LIMITS,
     kind=CheckKind.SYMBOLIC,
     description="App. E.4: aligned moments, bias-variance, and the i.i.d. moment ratio",
 )
-@single_threaded
 def derivation_app_e4(context: CheckContext) -> Finding:
     """Eq. 84-86 and 88-95 on symbolic instances."""
-    from theorylab.proofs.awd import alignment_limits_derivation
+    from theorylab.proofs.awd.alignment_limits import alignment_limits_derivation
 
     return judge_derivation(alignment_limits_derivation(2), cases=1)
 
 
-@CATALOG.check(
+@awd_check(
     ALIGNMENT_LIMITS,
     kind=CheckKind.EXACT,
     description="Prop. 5.3 constructed exactly: fitted alpha = 2 to round-off; "
     "alignment with Bernoulli magnitudes (variance condition off) for contrast",
 )
-@single_threaded
 def perfect_alignment(context: CheckContext) -> Finding:
     """Alpha of aligned stacks with Var = kappa mean^2, several (n, p)."""
     rng = context.rng()
@@ -154,13 +110,12 @@ def perfect_alignment(context: CheckContext) -> Finding:
     )
 
 
-@CATALOG.check(
+@awd_check(
     ALIGNMENT_LIMITS,
     kind=CheckKind.EXACT,
     description="Prop. 5.5 constructed: RMS |alpha - 1| vs n (law n^-1/2), "
     "misalignment sweep, and correlated magnitudes for contrast",
 )
-@single_threaded
 def degenerate_spectra(context: CheckContext) -> Finding:
     """Measure the error law of alpha ≈ 1 and what breaks it."""
     rng = context.rng()
@@ -190,18 +145,17 @@ def degenerate_spectra(context: CheckContext) -> Finding:
         error_law="RMS |alpha_hat - 1| = O(n^-1/2)",
         instances=len(counts) * repeats + 4,
         sizes={"p": size, "m": top, "max_n": counts[-1]},
-        figure=Figure(
-            title="Prop. 5.5: |alpha - 1| vs number of samples",
-            x_label="n",
-            y_label="RMS |alpha - 1|",
+        figure=figure(
+            "Prop. 5.5: |alpha - 1| vs number of samples",
+            "n",
+            "RMS |alpha - 1|",
+            counts,
+            [
+                ("measured", errors, "scatter"),
+                ("n^-1/2", [errors[0] * (counts[0] / c) ** 0.5 for c in counts]),
+            ],
             log_x=True,
             log_y=True,
-            series=[
-                FigureSeries(label="measured", x=counts, y=errors, style="scatter"),
-                FigureSeries(
-                    label="n^-1/2", x=counts, y=[errors[0] * (counts[0] / c) ** 0.5 for c in counts]
-                ),
-            ],
         ),
         details={
             "counts": counts,

@@ -12,55 +12,18 @@ from fractions import Fraction
 
 import numpy as np
 
-from theorylab.claims.awd.paper import paper_source, single_threaded
+from theorylab.claims.awd.paper import awd_check, cite, single_threaded
 from theorylab.derivations import judge_derivation, labelled
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.awd import minimal_awd_perturbation
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Convention,
-    Counterexample,
-    Finding,
-    Tolerance,
-    Verdict,
-)
+from theorylab.spec import CheckKind, Counterexample, Finding, Verdict
 
 __all__ = ["MINIMAL_DUALITY", "duality_search", "minimum_norm_reference"]
 
 EXACT_RTOL = 1e-12
 
-MINIMAL_DUALITY = CATALOG.add(
-    Claim(
-        id="awd.minimal_duality",
-        title="Minimal activity-weight duality of a fully connected layer",
-        source=paper_source("Def. 3.1, Lemma 3.2; proof App. E.1", ["8", "52", "53", "54"]),
-        statement=(
-            r"\Delta W^* = \arg\min_{(W+\Delta W)a = W(a+\Delta a)}\|\Delta W\|_F"
-            r" = \frac{(W\Delta a)\,a^\top}{\|a\|^2}"
-        ),
-        kind=ClaimKind.IDENTITY,
-        assumptions=[
-            Assumption(
-                name="fully connected layer", statement=r"$z = Wa$, $W\in\mathbb{R}^{m\times n}$"
-            ),
-            Assumption(name="nonzero activity", statement=r"$a \neq 0$"),
-        ],
-        conventions=[
-            Convention(
-                name="activity change", statement=r"$\Delta a = a_{\rm partner} - a$ (Sec. 3.1)"
-            ),
-        ],
-        tolerance=Tolerance(
-            rtol=EXACT_RTOL,
-            rationale="closed form vs exact rationals / SVD least norm: a few ulps times (m+n)",
-        ),
-        tags=["paper001", "awd"],
-    )
-)
+(MINIMAL_DUALITY,) = CATALOG.add_specs(__file__, cite)
 
 
 def minimum_norm_reference(
@@ -83,15 +46,14 @@ def _exact(weight: np.ndarray, activity: np.ndarray, delta: np.ndarray) -> list[
     return [[s * v / norm for v in a] for s in shifted]
 
 
-@CATALOG.check(
+@awd_check(
     MINIMAL_DUALITY,
     kind=CheckKind.SYMBOLIC,
     description="App. E.1 Lagrangian steps, duality and minimality (Pythagoras) in sympy",
 )
-@single_threaded
 def derivation_app_e1(context: CheckContext) -> Finding:
     """Each step of App. E.1 on symbolic 2x2 and 3x2 layers (4x3 at full level)."""
-    from theorylab.proofs.awd import minimal_duality_derivation
+    from theorylab.proofs.awd.minimal_duality import minimal_duality_derivation
 
     shapes = [(2, 2), (3, 2)] + ([(4, 3)] if context.full else [])
     steps = []
@@ -105,13 +67,12 @@ def _relative(value: np.ndarray, reference: np.ndarray) -> float:
     return float(np.max(np.abs(value - reference))) / scale if reference.size else 0.0
 
 
-@CATALOG.check(
+@awd_check(
     MINIMAL_DUALITY,
     kind=CheckKind.EXACT,
     description="closed form vs exact rationals, SVD least norm, and random feasible "
     "competitors (none shorter) on integer layers",
 )
-@single_threaded
 def closed_form_vs_brute_force(context: CheckContext) -> Finding:
     """Compare the closed form with two oracles and with 200 random feasible alternatives."""
     rng = context.rng()

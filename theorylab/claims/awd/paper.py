@@ -6,9 +6,11 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from theorylab.spec import Source
+from theorylab.papers import citation
+from theorylab.registry import CATALOG, CheckFunction
+from theorylab.spec import Claim
 
-__all__ = ["PAPER_001", "PAPER_001_TITLE", "paper_source", "single_threaded"]
+__all__ = ["PAPER_001", "PAPER_001_TITLE", "awd_check", "cite", "single_threaded"]
 
 T = TypeVar("T")
 _DEPTH = [0]
@@ -16,10 +18,8 @@ _DEPTH = [0]
 PAPER_001 = "001_6b3d80172d60d67e.txt"
 PAPER_001_TITLE = "SGD noise vs curvature: activity-weight duality and the C-H power law"
 
-
-def paper_source(location: str, equations: list[str]) -> Source:
-    """The :class:`Source` of an ``awd.*`` claim at ``location`` (theorem, appendix)."""
-    return Source(paper=PAPER_001, title=PAPER_001_TITLE, location=location, equations=equations)
+cite = citation(PAPER_001, PAPER_001_TITLE)
+"""``cite(location, *equations)``: the :class:`~theorylab.spec.Source` of a paper-001 claim."""
 
 
 def single_threaded(function: Callable[..., T]) -> Callable[..., T]:
@@ -45,3 +45,13 @@ def single_threaded(function: Callable[..., T]) -> Callable[..., T]:
             _DEPTH[0] -= 1
 
     return run
+
+
+def awd_check(claim: Claim, **options: Any) -> Callable[[CheckFunction], CheckFunction]:
+    """Register the decorated function, run :func:`single_threaded`, as a check of ``claim``.
+
+    ``options`` are those of :meth:`theorylab.registry.Registry.check` (``kind``,
+    ``description``, ``levels``, ``name``); every awd check runs single-threaded.
+    """
+    register = CATALOG.check(claim, **options)
+    return lambda function: register(single_threaded(function))

@@ -18,9 +18,10 @@ import math
 
 import numpy as np
 
-from theorylab.claims.awd.paper import paper_source, single_threaded
+from theorylab.claims.awd.paper import awd_check, cite
 from theorylab.derivations import judge_derivation
 from theorylab.error_laws import loglog_slope
+from theorylab.figures import figure
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.awd_coupling import (
     coupling_z_test,
@@ -31,70 +32,11 @@ from theorylab.solvers.awd_coupling import (
     random_coupling_baseline,
     random_coupling_limit,
 )
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Counterexample,
-    Figure,
-    FigureSeries,
-    Finding,
-    Tolerance,
-    Verdict,
-)
+from theorylab.spec import CheckKind, Counterexample, Finding, Verdict
 
 __all__ = ["RANDOM_BASELINE", "RANDOM_BASELINE_CORRECTED", "spiked_spectrum"]
 
-RANDOM_BASELINE = CATALOG.add(
-    Claim(
-        id="awd.random_baseline",
-        title="Random-basis baseline sqrt(2/(pi K)) of the coupling and the App. D z-test",
-        source=paper_source("Sec. 2.2; App. C, App. D", ["6", "7", "28-40", "41-51"]),
-        statement=(
-            r"\mathbb{E}\,|\rho_{ij}|_{i\ne j} \approx \sqrt{\frac{2}{\pi K}},\ "
-            r"z = \frac{\bar\rho_{\rm obs} - \sqrt{2/(\pi K)}}{\sqrt{(1-2/\pi)/(KM)}}"
-            r"\sim\mathcal N(0,1)\text{ under } H_0"
-        ),
-        kind=ClaimKind.APPROXIMATION,
-        assumptions=[
-            Assumption(name="null hypothesis", statement="eigenvectors of C Haar-distributed"),
-            Assumption(
-                name="spiked spectrum",
-                statement=r"top $K$ eigenvalues hold most of the "
-                r"energy, the bulk is negligible, $K \ll p$ (App. C.2)",
-            ),
-        ],
-        tolerance=Tolerance(
-            rtol=0.0,
-            error_law="relative error of Eq. 40 = 1/(4K) + O(K/p) "
-            "(equal spikes); z-test size = nominal level",
-        ),
-        tags=["paper001", "awd"],
-    )
-)
-
-RANDOM_BASELINE_CORRECTED = CATALOG.add(
-    Claim(
-        id="awd.random_baseline.corrected",
-        title="Exact Haar baseline of the coupling and a valid test",
-        source=paper_source("App. C, App. D (corrected)", ["40", "45"]),
-        statement=(
-            r"K\text{ equal spikes: }\mathbb{E}|\rho_{ij}| \to \frac{\Gamma(K/2)}"
-            r"{\sqrt\pi\,\Gamma(\frac{K+1}{2})}\ (p\to\infty,\ \text{rel. error } O(K/p));"
-            r"\ \text{any spectrum } s:\ p = \frac{1+\#\{\bar\rho_{Q\,\mathrm{diag}(s)Q^\top}"
-            r"\le\bar\rho_{\rm obs}\}}{1+R},\ Q\ \text{Haar}"
-        ),
-        kind=ClaimKind.APPROXIMATION,
-        assumptions=[Assumption(name="null hypothesis", statement="eigenvectors Haar-distributed")],
-        tolerance=Tolerance(
-            rtol=0.0,
-            error_law="MC vs limit: relative gap O(K/p); test size <= level + 3 binomial sd",
-        ),
-        companion_of="awd.random_baseline",
-        tags=["paper001", "awd", "corrected"],
-    )
-)
+RANDOM_BASELINE, RANDOM_BASELINE_CORRECTED = CATALOG.add_specs(__file__, cite)
 
 
 def spiked_spectrum(spikes: int, size: int, decay: float = 0.0) -> np.ndarray:
@@ -104,13 +46,12 @@ def spiked_spectrum(spikes: int, size: int, decay: float = 0.0) -> np.ndarray:
     )
 
 
-@CATALOG.check(
+@awd_check(
     RANDOM_BASELINE,
     kind=CheckKind.EXACT,
     description="equal spikes: Eq. 40 vs the exact limit (error law 1/(4K)) and vs "
     "Haar Monte Carlo with stderr (finite-p law K/p)",
 )
-@single_threaded
 def equal_spikes_error_law(context: CheckContext) -> Finding:
     """Measure both error terms of Eq. 40's '≈' and their exponents."""
     rng = context.rng()
@@ -132,21 +73,17 @@ def equal_spikes_error_law(context: CheckContext) -> Finding:
         f"{finite_p[-1]:.4f} (p={sizes[-1]}), slope {slope_p:.2f} in p (law -1)",
         error_law="1/(4K) + O(K/p)",
         instances=len(sizes) * draws + len(spikes_sweep),
-        figure=Figure(
-            title="Eq. 40: relative error vs K",
-            x_label="K",
-            y_label="relative error",
+        figure=figure(
+            "Eq. 40: relative error vs K",
+            "K",
+            "relative error",
+            spikes_sweep,
+            [
+                ("exact limit / sqrt(2/(pi K)) - 1", relative, "scatter"),
+                ("1/(4K)", [0.25 / k for k in spikes_sweep]),
+            ],
             log_x=True,
             log_y=True,
-            series=[
-                FigureSeries(
-                    label="exact limit / sqrt(2/(pi K)) - 1",
-                    x=spikes_sweep,
-                    y=relative,
-                    style="scatter",
-                ),
-                FigureSeries(label="1/(4K)", x=spikes_sweep, y=[0.25 / k for k in spikes_sweep]),
-            ],
         ),
         details={
             "relative_error_in_K": relative,
@@ -158,13 +95,12 @@ def equal_spikes_error_law(context: CheckContext) -> Finding:
     )
 
 
-@CATALOG.check(
+@awd_check(
     RANDOM_BASELINE,
     kind=CheckKind.EXACT,
     description="heavy-tailed spikes s_k = 1/k (App. C.2's heavy-tailed setting): "
     "Haar Monte Carlo vs sqrt(2/(pi K)) as K grows",
 )
-@single_threaded
 def heavy_tailed_spikes(context: CheckContext) -> Finding:
     """The ratio of the true null mean to Eq. 40 grows with K: the baseline is too low."""
     rng = context.rng()
@@ -198,13 +134,12 @@ def heavy_tailed_spikes(context: CheckContext) -> Finding:
     )
 
 
-@CATALOG.check(
+@awd_check(
     RANDOM_BASELINE,
     kind=CheckKind.EXACT,
     description="App. D z-test under its own null (Haar basis): rejection rate at "
     "level 0.05 and null sd of the mean vs the printed SE",
 )
-@single_threaded
 def z_test_size(context: CheckContext) -> Finding:
     """A valid test rejects a true null 5 % of the time; measure it."""
     rng = context.rng()
@@ -247,13 +182,12 @@ def z_test_size(context: CheckContext) -> Finding:
     )
 
 
-@CATALOG.check(
+@awd_check(
     RANDOM_BASELINE_CORRECTED,
     kind=CheckKind.EXACT,
     description="Haar Monte Carlo converges to the Gamma-function limit (law K/p); "
     "Monte Carlo p-value calibrated under the null, equal and heavy-tailed spikes",
 )
-@single_threaded
 def exact_limit_and_calibrated_test(context: CheckContext) -> Finding:
     """Law of the finite-p gap and the size of the Monte Carlo test."""
     rng = context.rng()
@@ -282,16 +216,15 @@ def exact_limit_and_calibrated_test(context: CheckContext) -> Finding:
     )
 
 
-@CATALOG.check(
+@awd_check(
     RANDOM_BASELINE_CORRECTED,
     kind=CheckKind.SYMBOLIC,
     description="E|cos| of Gaussian vectors in R^K from the cosine density equals the "
     "Gamma-function limit, K = 2..6 (sympy integrals)",
 )
-@single_threaded
 def limit_derivation(context: CheckContext) -> Finding:
     """The exact large-p baseline, integrated symbolically."""
-    from theorylab.proofs.awd import coupling_limit_derivation
+    from theorylab.proofs.awd.random_baseline import coupling_limit_derivation
 
     counts = (2, 3, 4, 5, 6, 7, 8) if context.full else (2, 3, 4, 5, 6)
     return judge_derivation(coupling_limit_derivation(counts), cases=len(counts))

@@ -6,19 +6,20 @@ Importing this package registers every ``seos.*`` claim and its checks in
 
 from __future__ import annotations
 
-from theorylab.claims.seos.approximations import K_APPROXIMATIONS, K_APPROXIMATIONS_CORRECTED
-from theorylab.claims.seos.empirical import EMPIRICAL_K
-from theorylab.claims.seos.k_theorem import K_FULL_BATCH, K_THEOREM, K_THEOREM_CORRECTED
-from theorylab.claims.seos.moments import (
-    BATCH_MOMENTS,
-    SECOND_MOMENT_DYNAMICS,
-    SECOND_MOMENT_DYNAMICS_CORRECTED,
-)
-from theorylab.claims.seos.momentum import K_MOMENTUM, K_MOMENTUM_CORRECTED
-from theorylab.claims.seos.s_eos import S_EOS_PREDICTION, S_EOS_PREDICTION_CORRECTED
-from theorylab.claims.seos.sharpening import (
+from theorylab.claims.seos.batch_moments import BATCH_MOMENTS
+from theorylab.claims.seos.conservative_sharpening import (
     CONSERVATIVE_SHARPENING,
     CONSERVATIVE_SHARPENING_CORRECTED,
+)
+from theorylab.claims.seos.empirical_k import EMPIRICAL_K
+from theorylab.claims.seos.k_approximations import K_APPROXIMATIONS, K_APPROXIMATIONS_CORRECTED
+from theorylab.claims.seos.k_full_batch import K_FULL_BATCH
+from theorylab.claims.seos.k_momentum import K_MOMENTUM, K_MOMENTUM_CORRECTED
+from theorylab.claims.seos.k_theorem import K_THEOREM, K_THEOREM_CORRECTED
+from theorylab.claims.seos.s_eos_prediction import S_EOS_PREDICTION, S_EOS_PREDICTION_CORRECTED
+from theorylab.claims.seos.second_moment_dynamics import (
+    SECOND_MOMENT_DYNAMICS,
+    SECOND_MOMENT_DYNAMICS_CORRECTED,
 )
 
 __all__ = [

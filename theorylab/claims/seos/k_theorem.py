@@ -1,10 +1,10 @@
-r"""``seos.k_theorem`` (Theorem 2.1) and ``seos.k_full_batch`` (K = 0 at β = 1).
+r"""``seos.k_theorem`` (Theorem 2.1) and its corrected companion.
 
 Theorem 2.1: for PSD ``A`` and ``B``, the diagonal recursion :math:`\tilde p_{t+1} =
 (A+B)\tilde p_t` converges to 0 for every start iff :math:`\|A\|_{op} < 1` and
 :math:`\mathcal{K} = \lambda_{\max}((I-A)^{-1}B) < 1`; the text asserts SGD's own ``A``, ``B``
 are PSD. Checked as a matrix statement and on SGD's ``A``, ``B`` (derived reading, see
-:mod:`theorylab.claims.seos.moments`). SGD's ``A`` is *not* PSD for small batches
+:mod:`theorylab.claims.seos.second_moment_dynamics`). SGD's ``A`` is *not* PSD for small batches
 (:math:`A_{\alpha\alpha} = 1 - 2\eta\lambda_\alpha +
 \tilde\beta\beta^{-1}\eta^2\lambda_\alpha^2 < 0`
 for :math:`\eta\lambda` near :math:`\beta/\tilde\beta`), and then :math:`\|A\|_{op}\ge 1` does
@@ -17,89 +17,27 @@ from __future__ import annotations
 import numpy as np
 
 from theorylab.claims.seos.common import (
+    SGDInstance,
     exact_finding,
-    hadamard_ntk,
     ntk_setting,
-    sgd_problem_strategy,
-    source,
+    setting_ntks,
+    sgd_search_pair,
 )
+from theorylab.claims.seos.paper import cite
 from theorylab.derivations import judge_derivation
-from theorylab.falsify import PropertySearch
+from theorylab.findings import judged
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.noise_kernel import noise_kernel_matrices, noise_kernel_norm
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Counterexample,
-    Finding,
-    Tolerance,
-    Verdict,
-)
+from theorylab.spec import CheckKind, Counterexample, Finding
 
 __all__ = [
-    "K_FULL_BATCH",
     "K_THEOREM",
     "K_THEOREM_CORRECTED",
     "k_by_boundary",
     "matrix_theorem_gap",
 ]
 
-K_THEOREM = CATALOG.add(
-    Claim(
-        id="seos.k_theorem",
-        title="Theorem 2.1: diagonal second moments vanish iff ||A|| < 1 and K < 1",
-        source=source(
-            "Theorem 2.1, App. A.3", ["8", "9", "34", "45", "46", "47", "48", "49", "50"]
-        ),
-        statement=(
-            r"\lim_t (A+B)^t\tilde p_0 = 0\ \forall\tilde p_0 \iff \|A\|_{op}<1 \wedge "
-            r"\mathcal{K}<1,\ \mathcal{K}=\lambda_{\max}((I-A)^{-1}B)\ge 0;\ "
-            r"A, B \text{ of SGD are PSD}"
-        ),
-        kind=ClaimKind.EQUIVALENCE,
-        assumptions=[Assumption(name="PSD", statement="A and B PSD (asserted for SGD's A, B)")],
-        tolerance=Tolerance(
-            rtol=1e-9,
-            rationale="eigenvalue comparisons away from the boundary (|rho - 1| > 1e-9) in float64",
-        ),
-        tags=["paper002", "seos"],
-    )
-)
-
-K_THEOREM_CORRECTED = CATALOG.add(
-    Claim(
-        id="seos.k_theorem.corrected",
-        title="Theorem 2.1 with lambda_max(A) in place of ||A||_op; holds for SGD's A, B",
-        source=source("Theorem 2.1 (corrected)", ["9", "32"]),
-        statement=(
-            r"A \text{ symmetric}, B\succeq 0:\ \lambda_{\max}(A+B)<1 \iff \lambda_{\max}(A)<1"
-            r"\wedge\mathcal{K}<1.\ \text{For SGD, } \Lambda(A+B)\Lambda^{-1}\ge 0 "
-            r"\text{ entrywise, so }"
-            r"\rho(A+B) = \lambda_{\max}(A+B)"
-        ),
-        kind=ClaimKind.EQUIVALENCE,
-        tolerance=K_THEOREM.tolerance,
-        companion_of="seos.k_theorem",
-        tags=["paper002", "seos", "corrected"],
-    )
-)
-
-K_FULL_BATCH = CATALOG.add(
-    Claim(
-        id="seos.k_full_batch",
-        title="K = 0 for full-batch training",
-        source=source("Sec. 2.3 after Theorem 2.1", ["9"]),
-        statement=(
-            r"\beta = 1 \Rightarrow \mathcal{K} = 0,\ "
-            r"\max\lambda[A+B] = (1-\eta\lambda_{\min})^2"
-        ),
-        kind=ClaimKind.IDENTITY,
-        tolerance=Tolerance(rtol=0.0, atol=1e-14, rationale="B = 0 exactly at beta = 1"),
-        tags=["paper002", "seos"],
-    )
-)
+K_THEOREM, K_THEOREM_CORRECTED = CATALOG.add_specs(__file__, cite)
 
 BOUNDARY = 1e-9
 
@@ -148,7 +86,7 @@ def matrix_theorem_gap(deterministic: np.ndarray, stochastic: np.ndarray) -> tup
 )
 def theorem_symbolic(context: CheckContext) -> Finding:
     """The algebra of App. A.3."""
-    from theorylab.proofs.seos import theorem_steps
+    from theorylab.proofs.seos.k_theorem import theorem_steps
 
     return judge_derivation(theorem_steps(), cases=1)
 
@@ -244,28 +182,21 @@ def sgd_matrices(context: CheckContext) -> Finding:
         f"{case['rho_diagonal']:.3f} < 1 (K={case['K']:.2f}), iterate -> "
         f"{case['iterate_norm_after_4000']:.1e}"
     )
-    return Finding(
-        verdict=Verdict.REFUTED if refuted else Verdict.HOLDS,
-        summary=summary,
+    return judged(
+        not refuted,
+        summary,
+        instance=lambda: case,
+        claimed="A PSD; ||A||>=1 => divergence",
+        actual="A = diag(-1.4, 0.2); converges",
         residual=float(case["norm_A"]),
         bound=1.0,
         instances=count + 1,
-        counterexample=Counterexample(
-            instance=case,
-            claimed="A PSD; ||A||>=1 => divergence",
-            actual="A = diag(-1.4, 0.2); converges",
-            message=summary,
-        )
-        if refuted
-        else None,
         details={"negative_A_settings": negative, "settings": count, "case": case},
     )
 
 
-def _theorem_probe(instance: dict[str, object], *, corrected: bool) -> Counterexample | None:
-    ntk = np.asarray(instance["ntk"])
-    eta, batch = float(instance["learning_rate"]), int(instance["batch_size"])  # type: ignore[arg-type]
-    norm = noise_kernel_norm(ntk, eta, batch)
+def _theorem_probe(problem: SGDInstance, *, corrected: bool) -> Counterexample | None:
+    norm = noise_kernel_norm(problem.ntk, problem.eta, problem.batch)
     if abs(norm.diagonal_spectral_radius - 1) < BOUNDARY or abs(norm.value - 1) < BOUNDARY:
         return None
     stable = norm.diagonal_spectral_radius < 1
@@ -274,7 +205,7 @@ def _theorem_probe(instance: dict[str, object], *, corrected: bool) -> Counterex
     extra = corrected and abs(norm.diagonal_spectral_radius - norm.diagonal_max) > 1e-9
     if stable != predicted or norm.value < -1e-12 or extra:
         return Counterexample(
-            instance={"ntk": ntk.tolist(), "eta": eta, "B": batch},
+            instance=problem.record(),
             claimed=f"stable={predicted}",
             actual=f"stable={stable}",
             message=(
@@ -286,24 +217,15 @@ def _theorem_probe(instance: dict[str, object], *, corrected: bool) -> Counterex
     return None
 
 
-theorem_search = CATALOG.add_search(
+theorem_search, corrected_search = sgd_search_pair(
     K_THEOREM,
-    PropertySearch(
-        name="theorem_2_1_on_sgd_matrices",
-        description="hypothesis over SGD problems: rho(A+B) < 1 iff ||A||_op < 1 and K < 1",
-        strategy=sgd_problem_strategy,
-        probe=lambda instance: _theorem_probe(instance, corrected=False),
-    ),
-)
-
-corrected_search = CATALOG.add_search(
     K_THEOREM_CORRECTED,
-    PropertySearch(
-        name="corrected_theorem_on_sgd_matrices",
-        description="hypothesis over SGD problems: rho(A+B) = lambda_max(A+B), and rho < 1 iff "
+    _theorem_probe,
+    names=("theorem_2_1_on_sgd_matrices", "corrected_theorem_on_sgd_matrices"),
+    descriptions=(
+        "hypothesis over SGD problems: rho(A+B) < 1 iff ||A||_op < 1 and K < 1",
+        "hypothesis over SGD problems: rho(A+B) = lambda_max(A+B), and rho < 1 iff "
         "lambda_max(A) < 1 and K < 1",
-        strategy=sgd_problem_strategy,
-        probe=lambda instance: _theorem_probe(instance, corrected=True),
     ),
 )
 
@@ -359,19 +281,16 @@ def corrected_exact(context: CheckContext) -> Finding:
     """rho(A+B) = lambda_max(A+B) and the corrected iff, on SGD's own matrices."""
     rng = context.rng()
     failures, count, witness = 0, 0, {}
-    for kind in ("flat", "dispersed", "localized"):
-        for size in (3, 6, 12):
-            ntk = ntk_setting(kind, size, size + 2, rng)
-            for batch in range(1, size + 1, max(1, size // 4)):
-                for fraction in np.linspace(0.05, 0.99, 8):
-                    eta = 2 * fraction / float(np.linalg.eigvalsh(ntk)[-1])
-                    found = _theorem_probe(
-                        {"ntk": ntk, "learning_rate": eta, "batch_size": batch}, corrected=True
-                    )
-                    count += 1
-                    if found is not None:
-                        failures += 1
-                        witness = found.instance
+    for _, size, ntk in setting_ntks(rng, (3, 6, 12), 2):
+        for batch in range(1, size + 1, max(1, size // 4)):
+            for fraction in np.linspace(0.05, 0.99, 8):
+                eta = 2 * fraction / float(np.linalg.eigvalsh(ntk)[-1])
+                problem = SGDInstance(ntk=ntk, eta=float(eta), batch=batch)
+                found = _theorem_probe(problem, corrected=True)
+                count += 1
+                if found is not None:
+                    failures += 1
+                    witness = found.instance
     return exact_finding(
         float(failures),
         0.0,
@@ -379,30 +298,3 @@ def corrected_exact(context: CheckContext) -> Finding:
         instances=count,
         worst_case=witness,
     )
-
-
-@CATALOG.check(
-    K_FULL_BATCH,
-    kind=CheckKind.EXACT,
-    description=(
-        "B = D over flat/dispersed/localized/Hadamard NTKs: K = 0 and max λ(A+B) = (1-ηλ_min)^2"
-    ),
-)
-def full_batch(context: CheckContext) -> Finding:
-    """K vanishes exactly; A + B = (I - ηΛ)^2 (Sec. 2.3)."""
-    rng = context.rng()
-    worst, count = 0.0, 0
-    ntks = [
-        ntk_setting(kind, size, size + 3, rng)
-        for kind in ("flat", "dispersed", "localized")
-        for size in (2, 5, 9)
-    ] + [hadamard_ntk([0.5, 0.2, 0.1, 0.05])]
-    for ntk in ntks:
-        for fraction in (0.1, 0.5, 0.95):
-            lam = np.linalg.eigvalsh(ntk)
-            eta = 2 * fraction / float(lam[-1])
-            norm = noise_kernel_norm(ntk, eta, ntk.shape[0])
-            expected = float(np.max((1 - eta * lam) ** 2))
-            worst = max(worst, abs(norm.value), abs(norm.diagonal_max - expected))
-            count += 1
-    return exact_finding(worst, 1e-14, "K at beta = 1", instances=count)

@@ -1,7 +1,9 @@
-"""Paper 004 (soft rank, ``softrank.*``): one module per claim.
+"""Paper 004 (soft rank, ``softrank.*``): one module (or package) per claim stem.
 
 Importing this package registers every ``softrank.*`` claim and its checks in
-:data:`theorylab.registry.CATALOG`.
+:data:`theorylab.registry.CATALOG`. Shared pieces: ``paper`` (``cite``), ``models`` (the
+exactly solvable models), ``asymptotics`` (Monte Carlo sweeps over n), ``experiments`` (the
+trained torch nets of ``empirical`` and ``block_diagonal``) and ``common``.
 """
 
 from __future__ import annotations

@@ -10,11 +10,12 @@ extrapolated limit with its standard error; the error law of "→" is the classi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from theorylab.claims.softrank.models import GapModel
 from theorylab.error_laws import loglog_slope
 from theorylab.solvers.generalization_gap import GapSimulation
 from theorylab.spec import Figure, FigureSeries, Verdict
@@ -173,7 +174,7 @@ STATISTICS = {
 
 
 def model_sweeps(
-    models: dict[str, object],
+    models: Mapping[str, GapModel],
     statistic: str,
     *,
     full: bool,
@@ -184,11 +185,11 @@ def model_sweeps(
     repetitions = 20000 if full else 3000
     results = []
     for name, model in models.items():
-        limit = getattr(model.population(), limit_name)  # type: ignore[attr-defined]
+        limit = getattr(model.population(), limit_name)
         results.append(
             n_sweep(
                 f"{name} {statistic}",
-                lambda n, m=model: m.simulate(n, repetitions, rng),  # type: ignore[attr-defined]
+                lambda n, m=model: m.simulate(n, repetitions, rng),
                 reader,
                 limit,
                 sample_sizes(full),

@@ -14,64 +14,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from theorylab.claims.softrank.paper import PAPER_004, PAPER_004_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.claims.softrank.common import derivation_check
+from theorylab.claims.softrank.paper import cite
 from theorylab.falsify import PropertySearch
+from theorylab.figures import figure
+from theorylab.findings import torch_finding
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.soft_rank import block_diagonal_part, log_det_complexity, soft_rank
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Counterexample,
-    Finding,
-    Level,
-    Source,
-    Tolerance,
-    Verdict,
-)
+from theorylab.spec import CheckKind, Counterexample, Finding, Level, Verdict
 
 __all__ = ["BLOCK_DIAGONAL", "block_diagonal_search"]
 
 FLOAT_RTOL = 1e-9
 
-BLOCK_DIAGONAL = CATALOG.add(
-    Claim(
-        id="softrank.block_diagonal",
-        title="Block-diagonal truncation never lowers the soft rank (Prop. 6.1)",
-        source=Source(
-            paper=PAPER_004,
-            title=PAPER_004_TITLE,
-            location="Prop. 6.1; Thm C.2; App. G.8",
-            equations=["10", "13"],
-        ),
-        statement=r"\mathrm{rank}_B(A) \le \mathrm{rank}_B(\tilde A),\ \tilde A = \mathcal P(A)",
-        kind=ClaimKind.INEQUALITY,
-        assumptions=[
-            Assumption(name="A PSD", statement=r"$A \succeq 0$"),
-            Assumption(
-                name="B block diagonal",
-                statement=r"$B = \mathrm{diag}(B_{11},\dots,B_{mm})$, "
-                r"blocks matching $A$'s; invertible for $\mathrm{rank}_B$ to exist",
-            ),
-        ],
-        tolerance=Tolerance(rtol=FLOAT_RTOL, rationale="float64 eigenvalues; 1e-9·d relative"),
-        tags=["paper004", "softrank"],
-    )
-)
+(BLOCK_DIAGONAL,) = CATALOG.add_specs(__file__, cite)
 
 
-@CATALOG.check(
+derivation_check(
     BLOCK_DIAGONAL,
-    kind=CheckKind.SYMBOLIC,
+    "theorylab.proofs.softrank.common.trace_function_derivation",
     description="Eq. 13 trace-function form and pinching commutation P(AXA) = A P(X) A",
 )
-def derivation(context: CheckContext) -> Finding:
-    """App. C / G.8 identities with sympy."""
-    from theorylab.proofs.softrank import trace_function_derivation
-
-    return judge_derivation(trace_function_derivation(), cases=1)
 
 
 def _probe(instance: tuple) -> Counterexample | None:
@@ -170,7 +133,44 @@ def majorisation(context: CheckContext) -> Finding:
     "KFAC and diagonal soft ranks reported against both",
 )
 def trained_network_fisher(context: CheckContext) -> Finding:
-    """Prop. 6.1 on real Fisher matrices; KFAC is an approximation and only reported."""
-    from theorylab.claims.softrank.empirical_torch import block_diagonal_experiment
+    """Prop. 6.1 on real Fisher matrices; KFAC is an approximation and only reported.
 
-    return block_diagonal_experiment(context)
+    rank_λ(F) ≤ rank_λ(layer pinching) on the nets of :mod:`theorylab.claims.softrank.experiments`.
+    """
+    from theorylab.claims.softrank.experiments import context_sweep
+
+    records = context_sweep(context).records
+    exact = np.array([r.rank for r in records])
+    block = np.array([r.rank_block for r in records])
+    kfac = np.array([r.rank_kfac for r in records])
+    diag = np.array([r.rank_diag for r in records])
+    slack = 1e-9 * np.array([r.parameters for r in records])
+    violations = int(np.sum(exact > block + slack))
+    kfac_gap = (kfac - exact) / exact
+    return torch_finding(
+        context,
+        records,
+        verdict=Verdict.REFUTED if violations else Verdict.HOLDS,
+        summary=f"{len(records)} trained nets: rank_λ(F) ≤ rank_λ(P(F)) on all "
+        f"{len(records) - violations} (block excess {np.min(block - exact):.2f}…"
+        f"{np.max(block - exact):.2f}); KFAC relative gap to exact {kfac_gap.min():+.2f}…"
+        f"{kfac_gap.max():+.2f} (approximation, reported), diagonal "
+        f"{((diag - exact) / exact).min():+.2f}…{((diag - exact) / exact).max():+.2f}",
+        residual=float(np.max(exact - block)),
+        figure=figure(
+            "Soft rank of F, its layer pinching, KFAC and diagonal",
+            "rank_λ(F) exact",
+            "approximation",
+            list(exact),
+            [
+                (k, list(v), "scatter")
+                for k, v in (("pinching", block), ("KFAC", kfac), ("diagonal", diag))
+            ],
+        ),
+        details={
+            "exact": list(exact),
+            "pinching": list(block),
+            "kfac": list(kfac),
+            "diagonal": list(diag),
+        },
+    )

@@ -25,126 +25,48 @@ from __future__ import annotations
 import numpy as np
 
 from theorylab.claims.softrank.asymptotics import combine, model_sweeps, sweep_figure
-from theorylab.claims.softrank.models import calibrated_model, gaussian_model, logistic_model
-from theorylab.claims.softrank.paper import PAPER_004, PAPER_004_TITLE
-from theorylab.derivations import judge_derivation, labelled
+from theorylab.claims.softrank.common import check_each, labelled_derivation_pair
+from theorylab.claims.softrank.models import (
+    GapModel,
+    calibrated_model,
+    gaussian_model,
+    logistic_model,
+)
+from theorylab.claims.softrank.paper import cite
 from theorylab.error_laws import loglog_slope
 from theorylab.falsify import PropertySearch
+from theorylab.figures import figure
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.soft_rank import regularizer_matrix, soft_rank, soft_rank_squared
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Counterexample,
-    Figure,
-    FigureSeries,
-    Finding,
-    Source,
-    Tolerance,
-    Verdict,
-)
+from theorylab.spec import CheckKind, Counterexample, Finding, Verdict
 
 __all__ = ["CALIBRATED_GAP", "CALIBRATED_GAP_CORRECTED", "prop41_quantities", "prop41_search"]
 
 FLOAT_RTOL = 1e-9
 BOUND_Z = 4.0
 
-_ASSUMPTIONS = [
-    Assumption(name="calibrated exponential family", statement="Def. 2.1 at θ*, Eq. 2 holds"),
-    Assumption(
-        name="Tikhonov",
-        statement=r"$\kappa(\theta) = \frac12\theta^\top\Lambda\theta$, $\Lambda\succ0$",
-    ),
-    Assumption(
-        name="regularity", statement="θ̂ → θ* consistent, asymptotically normal (Eq. 1, 4, 5)"
-    ),
-    Assumption(name="bounded θ* (Prop. 4.2)", statement=r"$\|\theta^*\|^2 \le M$ as $\Lambda\to0$"),
-]
-_STATEMENT = (
-    r"\lim n\mathbb{E}[\mathrm{Gap}] = \mathrm{Tr}(C_\kappa H_\kappa^{-1});\ "
-    r"\lim n\mathbb{E}\|\hat\theta-\theta^*\|^2 \le \mathrm{Tr}((F+\Lambda)^{-1}),\ "
-    r"\lim n\mathbb{E}[\mathrm{Gap}] \le \mathrm{rank}_\Lambda(F),\ "
-    r"\lim n\mathbb{E}\|\hat l_\kappa - l^*_\kappa\|^2 \le \mathrm{rank}^{(2)}_\Lambda(F);\ "
-    r"\text{both} = \text{soft ranks} + O(\|\Lambda\|_2)"
-)
-
-CALIBRATED_GAP = CATALOG.add(
-    Claim(
-        id="softrank.calibrated_gap",
-        title="Calibrated models: n·E[Gap] → TIC ≤ rank_Λ(F) (= rank_Λ(F) + O(‖Λ‖))",
-        source=Source(
-            paper=PAPER_004,
-            title=PAPER_004_TITLE,
-            location="Eq. 1; Props 4.1, 4.2; App. G.3, G.4",
-            equations=["1", "11", "12"],
-        ),
-        statement=_STATEMENT,
-        kind=ClaimKind.ASYMPTOTIC,
-        assumptions=_ASSUMPTIONS,
-        tolerance=Tolerance(
-            rtol=FLOAT_RTOL,
-            error_law="n·E[X_n] = limit + O(1/n) (slope -1 of |dev| vs n); limit - rank_Λ(F) "
-            "= O(‖Λ‖) (slope 1 in λ)",
-            rationale="Monte Carlo with exact-mean control variates; extrapolated limit within "
-            "4 standard errors; inequalities at 1e-9 relative",
-        ),
-        tags=["paper004", "softrank", "asymptotic"],
-    )
-)
-
-CALIBRATED_GAP_CORRECTED = CATALOG.add(
-    Claim(
-        id="softrank.calibrated_gap.corrected",
-        title="Props 4.1/4.2 with the proof repaired (Eq. 12 with ⪯; G.4 factor fixed)",
-        source=CALIBRATED_GAP.source,
-        statement=_STATEMENT + r"\ \text{(proof: } H_\Lambda^{-1}C_\Lambda H_\Lambda^{-1}\preceq "
-        r"(F+\Lambda)^{-1}F(F+\Lambda)^{-1}\preceq(F+\Lambda)^{-1})",
-        kind=ClaimKind.ASYMPTOTIC,
-        assumptions=_ASSUMPTIONS,
-        tolerance=CALIBRATED_GAP.tolerance,
-        companion_of="softrank.calibrated_gap",
-        tags=["paper004", "softrank", "corrected"],
-    )
-)
+CALIBRATED_GAP, CALIBRATED_GAP_CORRECTED = CATALOG.add_specs(__file__, cite)
 
 
 # --------------------------------------------------------------------------- symbolic
 
 
-def _derivation(corrected: bool) -> Finding:
-    from theorylab.proofs.softrank import prop41_derivation, prop42_derivation
-
-    steps = labelled("4.1", prop41_derivation(corrected=corrected))
-    steps += labelled("4.2", prop42_derivation(corrected=corrected))
-    return judge_derivation(steps, cases=2)
-
-
-@CATALOG.check(
+labelled_derivation_pair(
     CALIBRATED_GAP,
-    kind=CheckKind.SYMBOLIC,
-    description="G.3 (Eq. 12 with ⪰ certified) and G.4 as printed, generic 2×2 F, Λ, θ",
-)
-def derivation(context: CheckContext) -> Finding:
-    """The printed proofs, step by step."""
-    return _derivation(corrected=False)
-
-
-@CATALOG.check(
     CALIBRATED_GAP_CORRECTED,
-    kind=CheckKind.SYMBOLIC,
-    description="G.3 with ⪯ (certified -G Gᵀ), G.4 without the mixed factor",
+    [
+        ("4.1", "theorylab.proofs.softrank.calibrated_gap.prop41_derivation"),
+        ("4.2", "theorylab.proofs.softrank.calibrated_gap.prop42_derivation"),
+    ],
+    printed_description="G.3 (Eq. 12 with ⪰ certified) and G.4 as printed, generic 2×2 F, Λ, θ",
+    corrected_description="G.3 with ⪯ (certified -G Gᵀ), G.4 without the mixed factor",
 )
-def derivation_corrected(context: CheckContext) -> Finding:
-    """The repaired proofs."""
-    return _derivation(corrected=True)
 
 
 # --------------------------------------------------------------------------- Monte Carlo
 
 
-def _calibrated_models() -> dict[str, object]:
+def _calibrated_models() -> dict[str, GapModel]:
     return {
         "exactly calibrated (λ=0.3)": calibrated_model(0.3),
         "well-specified logistic (λ=0.01)": logistic_model(calibrated=True, regularization=0.01),
@@ -169,7 +91,7 @@ def monte_carlo_limits_and_bounds(context: CheckContext) -> Finding:
     limit_verdict = combine([r for results in sweeps.values() for r in results])
     bounds, exact_violation = {}, False
     for index, (name, model) in enumerate(models.items()):
-        pop = model.population()  # type: ignore[attr-defined]
+        pop = model.population()
         lam = pop.regularization
         caps = {
             "parameter_error": float(np.trace(np.linalg.inv(pop.fisher + lam))),
@@ -303,7 +225,7 @@ CATALOG.add_search(CALIBRATED_GAP_CORRECTED, _SEARCH)
 def _lambda_law(context: CheckContext) -> Finding:
     """Prop. 4.2: |lim n E[Gap] − rank_λ(F)| and the L2 analogue vs λ, slope 1."""
     scales = np.logspace(-2, -5, 7)
-    series, slopes, table = [], {}, {}
+    curves, slopes, table = [], {}, {}
     for name, factory in (
         (
             "well-specified logistic",
@@ -322,10 +244,7 @@ def _lambda_law(context: CheckContext) -> Finding:
         slopes[f"{name} gap"] = loglog_slope(scales, gap_err)
         slopes[f"{name} L2"] = loglog_slope(scales, l2_err)
         table[name] = {"lambda": list(scales), "gap_error": gap_err, "l2_error": l2_err}
-        series += [
-            FigureSeries(label=f"{name}: gap", x=list(scales), y=gap_err),
-            FigureSeries(label=f"{name}: L2", x=list(scales), y=l2_err),
-        ]
+        curves += [(f"{name}: gap", gap_err), (f"{name}: L2", l2_err)]
     ok = all(s >= 0.85 for s in slopes.values())  # O(λ) is an upper bound: slope >= 1
     return Finding(
         verdict=Verdict.HOLDS_APPROX if ok else Verdict.REFUTED,
@@ -333,23 +252,23 @@ def _lambda_law(context: CheckContext) -> Finding:
         + ", ".join(f"{k} {v:.2f}" for k, v in slopes.items()),
         error_law="O(‖Λ‖): log-log slope in λ at least 1 (0.85 allowed for curvature)",
         instances=len(scales) * 2,
-        figure=Figure(
-            title="Prop. 4.2: limit − rank_λ(F) = O(λ)",
-            x_label="λ",
-            y_label="|error|",
+        figure=figure(
+            "Prop. 4.2: limit − rank_λ(F) = O(λ)",
+            "λ",
+            "|error|",
+            list(scales),
+            curves,
             log_x=True,
             log_y=True,
-            series=series,
         ),
         details={"slopes": slopes, "table": table},
     )
 
 
-for _claim in (CALIBRATED_GAP, CALIBRATED_GAP_CORRECTED):
-    CATALOG.check(
-        _claim,
-        kind=CheckKind.EXACT,
-        name="prop42_lambda_error_law",
-        description="exact limits of well-specified models vs rank_λ(F), rank^(2)_λ(F) "
-        "for λ = 1e-2…1e-5: O(λ) slope",
-    )(_lambda_law)
+check_each(
+    (CALIBRATED_GAP, CALIBRATED_GAP_CORRECTED),
+    _lambda_law,
+    name="prop42_lambda_error_law",
+    description="exact limits of well-specified models vs rank_λ(F), rank^(2)_λ(F) "
+    "for λ = 1e-2…1e-5: O(λ) slope",
+)

@@ -24,26 +24,15 @@ from __future__ import annotations
 import numpy as np
 
 from theorylab.claims.softrank.asymptotics import model_sweeps, sweep_figure
+from theorylab.claims.softrank.common import labelled_derivation_pair
 from theorylab.claims.softrank.models import curved_model
-from theorylab.claims.softrank.paper import PAPER_004, PAPER_004_TITLE
-from theorylab.derivations import judge_derivation, labelled
+from theorylab.claims.softrank.paper import cite
 from theorylab.falsify import PropertySearch
+from theorylab.figures import figure
 from theorylab.numerics import roundoff_tolerance
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.soft_rank import error_uncertainty_ratio, regularizer_matrix, soft_rank
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Counterexample,
-    Figure,
-    FigureSeries,
-    Finding,
-    Source,
-    Tolerance,
-    Verdict,
-)
+from theorylab.spec import CheckKind, Counterexample, Finding, Verdict
 
 __all__ = [
     "ERROR_UNCERTAINTY",
@@ -55,89 +44,19 @@ __all__ = [
 
 FLOAT_RTOL = 1e-9
 
-_ASSUMPTIONS = [
-    Assumption(
-        name="Eq. 9 exactly at θ*",
-        statement=r"$C = \mathbb{E}[J^\top\mathbb{E}[B]J]$, "
-        r"$F = \mathbb{E}[J^\top\mathbb{E}[\Sigma]J]$",
-    ),
-    Assumption(name="bounded θ*", statement=r"$\|\theta^*\|$ bounded as $\Lambda\to0$"),
-    Assumption(
-        name="Prop. 5.4", statement=r"$y = \mathrm{onehot}(i)$, $1-\hat y_i\le\varepsilon<1/2$ a.s."
-    ),
-]
-
-ERROR_UNCERTAINTY = CATALOG.add(
-    Claim(
-        id="softrank.error_uncertainty",
-        title="Gap/rank ratio within [α*/κ, κα*] (Prop. 5.3); MSE/Uncertainty ≤ 2ε (Prop. 5.4)",
-        source=Source(
-            paper=PAPER_004,
-            title=PAPER_004_TITLE,
-            location="Props 5.3, 5.4; App. G.6, G.7",
-            equations=["9"],
-        ),
-        statement=(
-            r"\kappa^{-1}\alpha^* \le \frac{\lim n\mathbb{E}[\mathrm{Gap}] + O(\|\Lambda\|_2)}"
-            r"{\mathrm{rank}_\Lambda(F(\theta^*))} \le \kappa\alpha^*;\quad "
-            r"\frac{\mathrm{MSE}(\theta)}{\mathrm{Uncertainty}(\theta)} \le 2\varepsilon"
-        ),
-        kind=ClaimKind.INEQUALITY,
-        assumptions=_ASSUMPTIONS,
-        tolerance=Tolerance(
-            rtol=FLOAT_RTOL,
-            error_law="O(‖Λ‖) slack: |ratio − bound| must vanish as λ → 0",
-            rationale="exact sums; Monte Carlo with CIs",
-        ),
-        tags=["paper004", "softrank"],
-    )
-)
-
-ERROR_UNCERTAINTY_CORRECTED = CATALOG.add(
-    Claim(
-        id="softrank.error_uncertainty.corrected",
-        title="Prop. 5.3 with the missing hypothesis H(θ*) = F(θ*); Prop. 5.4 with the proof fixed",
-        source=ERROR_UNCERTAINTY.source,
-        statement=r"H(\theta^*) = F(\theta^*)\ \&\ \text{Eq. 9} \Rightarrow "
-        + ERROR_UNCERTAINTY.statement,
-        kind=ClaimKind.INEQUALITY,
-        assumptions=[
-            *_ASSUMPTIONS,
-            Assumption(name="H = F", statement=r"$H(\theta^*) = F(\theta^*)$"),
-        ],
-        tolerance=ERROR_UNCERTAINTY.tolerance,
-        companion_of="softrank.error_uncertainty",
-        tags=["paper004", "softrank", "corrected"],
-    )
-)
+ERROR_UNCERTAINTY, ERROR_UNCERTAINTY_CORRECTED = CATALOG.add_specs(__file__, cite)
 
 
-def _derivation(corrected: bool) -> Finding:
-    from theorylab.proofs.softrank import prop53_derivation, prop54_derivation
-
-    steps = labelled("5.3", prop53_derivation(corrected=corrected))
-    steps += labelled("5.4", prop54_derivation(corrected=corrected))
-    return judge_derivation(steps, cases=2)
-
-
-@CATALOG.check(
+labelled_derivation_pair(
     ERROR_UNCERTAINTY,
-    kind=CheckKind.SYMBOLIC,
-    description="G.6 (first line needs H = F) and G.7 as printed",
-)
-def derivation(context: CheckContext) -> Finding:
-    """The printed proofs of Props 5.3 and 5.4."""
-    return _derivation(corrected=False)
-
-
-@CATALOG.check(
     ERROR_UNCERTAINTY_CORRECTED,
-    kind=CheckKind.SYMBOLIC,
-    description="G.6 with H = F, G.7 with squares",
+    [
+        ("5.3", "theorylab.proofs.softrank.error_uncertainty.prop53_derivation"),
+        ("5.4", "theorylab.proofs.softrank.error_uncertainty.prop54_derivation"),
+    ],
+    printed_description="G.6 (first line needs H = F) and G.7 as printed",
+    corrected_description="G.6 with H = F, G.7 with squares",
 )
-def derivation_corrected(context: CheckContext) -> Finding:
-    """The repaired proofs."""
-    return _derivation(corrected=True)
 
 
 # --------------------------------------------------------------------------- Prop. 5.3
@@ -365,13 +284,11 @@ def prop54_tight_case(context: CheckContext) -> Finding:
         residual=max(gaps),
         bound=1e-12,
         instances=len(epsilons),
-        figure=Figure(
-            title="Prop. 5.4 tight case",
-            x_label="ε",
-            y_label="MSE/Uncertainty",
-            series=[
-                FigureSeries(label="ε/(1−ε)", x=epsilons, y=[e / (1 - e) for e in epsilons]),
-                FigureSeries(label="2ε", x=epsilons, y=[2 * e for e in epsilons]),
-            ],
+        figure=figure(
+            "Prop. 5.4 tight case",
+            "ε",
+            "MSE/Uncertainty",
+            epsilons,
+            [("ε/(1−ε)", [e / (1 - e) for e in epsilons]), ("2ε", [2 * e for e in epsilons])],
         ),
     )

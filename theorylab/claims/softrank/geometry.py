@@ -14,54 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from theorylab.claims.softrank.asymptotics import combine, model_sweeps, sweep_figure
-from theorylab.claims.softrank.models import calibrated_model, gaussian_model, logistic_model
-from theorylab.claims.softrank.paper import PAPER_004, PAPER_004_TITLE
+from theorylab.claims.softrank.models import calibrated_model, misspecified_models
+from theorylab.claims.softrank.paper import cite
 from theorylab.error_laws import loglog_slope
 from theorylab.registry import CATALOG, CheckContext
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Finding,
-    Source,
-    Tolerance,
-    Verdict,
-)
+from theorylab.spec import CheckKind, Finding, Verdict
 
 __all__ = ["GEOMETRY"]
 
-GEOMETRY = CATALOG.add(
-    Claim(
-        id="softrank.geometry",
-        title="Parameter error → Tr(C H⁻²) (Eq. 4), L2 loss error → Tr((C H⁻¹)²) (Eq. 5)",
-        source=Source(
-            paper=PAPER_004, title=PAPER_004_TITLE, location="Sec. 3", equations=["4", "5"]
-        ),
-        statement=(
-            r"\lim n\mathbb{E}\|\hat\theta-\theta^*\|^2 = \mathrm{Tr}(C_\kappa H_\kappa^{-2}),\ "
-            r"\lim n\mathbb{E}\|\hat l_\kappa - l^*_\kappa\|^2_{L_2} = \mathrm{Tr}((C_\kappa "
-            r"H_\kappa^{-1})^2);\ \text{calibrated}, \kappa = 0: "
-            r"\mathrm{Tr}(C H^{-2}) = \mathrm{Tr}(H^{-1})"
-        ),
-        kind=ClaimKind.ASYMPTOTIC,
-        assumptions=[
-            Assumption(
-                name="asymptotic normality",
-                statement=r"$\sqrt n(\hat\theta-\theta^*) \to \mathcal N(0, H^{-1}CH^{-1})$",
-            ),
-            Assumption(
-                name="square integrable loss", statement=r"$l_\kappa(\theta;\cdot) \in L_2(p_z)$"
-            ),
-        ],
-        tolerance=Tolerance(
-            rtol=0.0,
-            error_law="|n·E[X_n] − limit| = O(1/n); calibrated Tr(C_Λ H_Λ^-2) − Tr(F^-1) = O(λ)",
-            rationale="extrapolated limit within 4 standard errors",
-        ),
-        tags=["paper004", "softrank", "asymptotic"],
-    )
-)
+(GEOMETRY,) = CATALOG.add_specs(__file__, cite)
 
 
 @CATALOG.check(
@@ -73,10 +34,7 @@ GEOMETRY = CATALOG.add(
 def monte_carlo_eq4_eq5(context: CheckContext) -> Finding:
     """Eq. 4 and 5 against simulation on misspecified models."""
     rng = context.rng()
-    models = {
-        "misspecified Gaussian (λ=0.05)": gaussian_model(calibrated=False, regularization=0.05),
-        "misspecified logistic (λ=0.05)": logistic_model(calibrated=False, regularization=0.05),
-    }
+    models = misspecified_models()
     results = model_sweeps(models, "parameter_error", full=context.full, rng=rng)
     results += model_sweeps(models, "l2_error", full=context.full, rng=rng)
     verdict = combine(results)

@@ -12,56 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from theorylab.claims.softrank.common import derivation_check
 from theorylab.claims.softrank.models import calibrated_model, logistic_model
-from theorylab.claims.softrank.paper import PAPER_004, PAPER_004_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.claims.softrank.paper import cite
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.generalization_gap import FiniteBernoulliModel
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Counterexample,
-    Finding,
-    Source,
-    Tolerance,
-    Verdict,
-)
+from theorylab.spec import CheckKind, Counterexample, Finding, Verdict
 
 __all__ = ["INFORMATION_EQUALITY", "eq2_residuals", "information_equality_search"]
 
 EXACT_RTOL = 1e-10
 
-INFORMATION_EQUALITY = CATALOG.add(
-    Claim(
-        id="softrank.information_equality",
-        title="Calibration + Eq. 2 non-correlations give C = F = H",
-        source=Source(
-            paper=PAPER_004, title=PAPER_004_TITLE, location="Prop. 2.2; App. G.2", equations=["2"]
-        ),
-        statement=r"C(\theta) = F(\theta) = H(\theta)",
-        kind=ClaimKind.IDENTITY,
-        assumptions=[
-            Assumption(
-                name="exponential family",
-                statement=r"$q(y|\mathcal N) = h(y)e^{\mathcal N^\top y - A(\mathcal N)}$",
-            ),
-            Assumption(
-                name="Eq. 2",
-                statement=r"$J$ uncorrelated with $ee^\top$, $\Sigma$; "
-                r"$e_i$ with $\nabla^2\mathcal N_i$",
-            ),
-            Assumption(
-                name="calibration",
-                statement=r"$p_{y|r_\theta} = q_{y|\mathcal N}(\cdot|r_\theta)$ a.s.",
-            ),
-        ],
-        tolerance=Tolerance(rtol=EXACT_RTOL, rationale="finite sums in float64"),
-        tags=["paper004", "softrank"],
-    )
-)
+(INFORMATION_EQUALITY,) = CATALOG.add_specs(__file__, cite)
 
 
 def _relative(a: np.ndarray, b: np.ndarray) -> float:
@@ -104,16 +67,11 @@ def _equalities(model: FiniteBernoulliModel) -> dict[str, float]:
     }
 
 
-@CATALOG.check(
+derivation_check(
     INFORMATION_EQUALITY,
-    kind=CheckKind.SYMBOLIC,
+    "theorylab.proofs.softrank.information_equality.information_equality_derivation",
     description="App. G.2 steps on a Bernoulli model, J independent of (r, y), calibrated",
 )
-def derivation(context: CheckContext) -> Finding:
-    """G.2 step by step with sympy."""
-    from theorylab.proofs.softrank import information_equality_derivation
-
-    return judge_derivation(information_equality_derivation(), cases=1)
 
 
 @CATALOG.check(

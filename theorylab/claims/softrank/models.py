@@ -23,10 +23,12 @@ import numpy as np
 from theorylab.solvers.generalization_gap import FiniteBernoulliModel, LinearGaussianRidge
 
 __all__ = [
+    "GapModel",
     "calibrated_model",
     "curved_model",
     "gaussian_model",
     "logistic_model",
+    "misspecified_models",
 ]
 
 GAUSSIAN_COVARIANCE = np.diag([2.0, 1.0, 0.5, 0.25])
@@ -44,6 +46,9 @@ LOGISTIC_ATOMS = np.array(
     ]
 )
 LOGISTIC_THETA = np.array([0.3, 1.0, -0.8])
+
+GapModel = LinearGaussianRidge | FiniteBernoulliModel
+"""A model with exact population limits (``population()``) and a gap simulator (``simulate``)."""
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
@@ -69,6 +74,14 @@ def logistic_model(
     labels = (1 - weight) * model_p + weight * (0.1 + 0.8 * (logits > 0))
     weights = np.full(LOGISTIC_ATOMS.shape[0], 1.0 / LOGISTIC_ATOMS.shape[0])
     return FiniteBernoulliModel(LOGISTIC_ATOMS, weights, labels, regularization=regularization)
+
+
+def misspecified_models() -> dict[str, GapModel]:
+    """The misspecified Gaussian and logistic models at λ = 0.05, by name (Eq. 1, 4, 5 sweeps)."""
+    return {
+        "misspecified Gaussian (λ=0.05)": gaussian_model(calibrated=False, regularization=0.05),
+        "misspecified logistic (λ=0.05)": logistic_model(calibrated=False, regularization=0.05),
+    }
 
 
 def calibrated_model(

@@ -13,33 +13,21 @@ The corrected companion restricts the concavity of :math:`\mathrm{rank}^{(2)}` t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
-from theorylab.claims.softrank.paper import PAPER_004, PAPER_004_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.claims.softrank.common import check_each
+from theorylab.claims.softrank.paper import cite
+from theorylab.derivations import derivation_pair, judge_derivation
 from theorylab.error_laws import loglog_slope
 from theorylab.falsify import PropertySearch
+from theorylab.figures import figure
 from theorylab.registry import CATALOG, CheckContext
-from theorylab.solvers.soft_rank import (
-    regularizer_matrix,
-    soft_rank,
-    soft_rank_squared,
-)
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Counterexample,
-    Figure,
-    FigureSeries,
-    Finding,
-    Source,
-    Tolerance,
-    Verdict,
-)
+from theorylab.solvers.soft_rank import regularizer_matrix, soft_rank, soft_rank_squared
+from theorylab.spec import CheckKind, Counterexample, Finding, Verdict
 
 __all__ = [
     "PROPERTIES",
@@ -52,69 +40,24 @@ __all__ = [
 
 FLOAT_RTOL = 1e-9
 
-_ASSUMPTIONS = [
-    Assumption(name="PSD argument", statement=r"$S \succeq 0$ (any rank)"),
-    Assumption(
-        name="SPD regulariser", statement=r"$\Lambda \succ 0$; scalar $\lambda$ means $\lambda I$"
-    ),
-]
+SoftRankFunction = Callable[[np.ndarray, Any], float]
+"""``soft_rank`` or ``soft_rank_squared``: (S, Λ) -> value."""
 
-PROPERTIES = CATALOG.add(
-    Claim(
-        id="softrank.properties",
-        title="Soft rank and rank^(2) are monotone and concave on the PSD cone; Eq. 3 limits",
-        source=Source(
-            paper=PAPER_004,
-            title=PAPER_004_TITLE,
-            location="Sec. 1, Sec. 2 (Eq. 3), Sec. 4 (after Prop. 4.2), App. G.1",
-            equations=["3"],
-        ),
-        statement=(
-            r"S \mapsto \mathrm{rank}_\Lambda(S),\ S\mapsto\mathrm{rank}^{(2)}_\Lambda(S)"
-            r"\text{ concave, monotone increasing on } \mathbb{S}_+;\ "
-            r"\lim_{\Lambda\to0}\mathrm{rank}^{(2)}_\Lambda(S) = \lim_{\Lambda\to0}"
-            r"\mathrm{rank}_\Lambda(S) = \mathrm{rank}(S)"
-        ),
-        kind=ClaimKind.INEQUALITY,
-        assumptions=_ASSUMPTIONS,
-        tolerance=Tolerance(
-            rtol=FLOAT_RTOL,
-            error_law="Eq. 3: |rank_{tΛ}(S) - rank S| = O(t) as t -> 0 (slope 1 in t)",
-            rationale="float64 eigenvalues of Λ^{-1/2}SΛ^{-1/2}; inequalities judged at 1e-9 "
-            "relative to d",
-        ),
-        tags=["paper004", "softrank"],
-        notes="rank^(2) is not concave: g(x) = x²/(x+λ)² is convex on [0, λ/2).",
-    )
-)
-
-PROPERTIES_CORRECTED = CATALOG.add(
-    Claim(
-        id="softrank.properties.corrected",
-        title="Soft rank monotone+concave; rank^(2) monotone, concave where Λ^-½SΛ^-½ ⪰ I/2",
-        source=PROPERTIES.source,
-        statement=(
-            r"\mathrm{rank}_\Lambda \text{ concave, monotone on } \mathbb{S}_+;\ "
-            r"\mathrm{rank}^{(2)}_\Lambda \text{ monotone on } \mathbb{S}_+ \text{ and concave on }"
-            r"\{S: \Lambda^{-1/2}S\Lambda^{-1/2}\succeq\tfrac12 I\};\ \text{Eq. 3 limits hold}"
-        ),
-        kind=ClaimKind.INEQUALITY,
-        assumptions=_ASSUMPTIONS,
-        tolerance=PROPERTIES.tolerance,
-        companion_of="softrank.properties",
-        tags=["paper004", "softrank", "corrected"],
-    )
-)
+PROPERTIES, PROPERTIES_CORRECTED = CATALOG.add_specs(__file__, cite)
 
 
 # --------------------------------------------------------------------------- symbolic
 
 
 def _symbolic(corrected: bool) -> Finding:
-    from theorylab.proofs.softrank import (
+    """Eq. 3 summand limits, Eq. 13 identity, second derivatives of h and g (sympy).
+
+    ``corrected``: g concave exactly on [λ/2, ∞) instead of on [0, ∞).
+    """
+    from theorylab.proofs.softrank.common import trace_function_derivation
+    from theorylab.proofs.softrank.properties import (
         eq3_limit_derivation,
         rank2_concavity_derivation,
-        trace_function_derivation,
     )
 
     steps = eq3_limit_derivation() + trace_function_derivation()
@@ -122,24 +65,13 @@ def _symbolic(corrected: bool) -> Finding:
     return judge_derivation(steps, cases=1)
 
 
-@CATALOG.check(
+derivation_pair(
     PROPERTIES,
-    kind=CheckKind.SYMBOLIC,
-    description="G.1 limits, App. C trace-function form, concavity of the generators",
-)
-def derivation(context: CheckContext) -> Finding:
-    """Eq. 3 summand limits, Eq. 13 identity, second derivatives of h and g (sympy)."""
-    return _symbolic(corrected=False)
-
-
-@CATALOG.check(
     PROPERTIES_CORRECTED,
-    kind=CheckKind.SYMBOLIC,
-    description="as the original, with g'' <= 0 proved on x >= λ/2",
+    _symbolic,
+    printed_description="G.1 limits, App. C trace-function form, concavity of the generators",
+    corrected_description="as the original, with g'' <= 0 proved on x >= λ/2",
 )
-def derivation_corrected(context: CheckContext) -> Finding:
-    """The corrected derivation: g concave exactly on [λ/2, ∞)."""
-    return _symbolic(corrected=True)
 
 
 # --------------------------------------------------------------------------- exact
@@ -153,13 +85,13 @@ def _eq3_error_law(context: CheckContext) -> Finding:
     base = rng.standard_normal((size, size))
     regularizers = {"scalar": 1.0, "spd": base @ base.T / size + 0.5 * np.eye(size)}
     scales = np.logspace(-1, -6, 6)
-    series, slopes, finals = [], {}, {}
+    curves, slopes, finals = [], {}, {}
     for name, lam in regularizers.items():
         for label, function in (("rank", soft_rank), ("rank2", soft_rank_squared)):
             errors = [abs(function(matrix, t * np.asarray(lam)) - rank) for t in scales]
             slopes[f"{label}/{name}"] = loglog_slope(scales, errors)
             finals[f"{label}/{name}"] = errors[-1]
-            series.append(FigureSeries(label=f"{label}, Λ {name}", x=list(scales), y=errors))
+            curves.append((f"{label}, Λ {name}", errors))
     ok = all(0.9 <= s <= 1.1 for s in slopes.values()) and max(finals.values()) < 1e-4
     return Finding(
         verdict=Verdict.HOLDS_APPROX if ok else Verdict.REFUTED,
@@ -170,26 +102,26 @@ def _eq3_error_law(context: CheckContext) -> Finding:
         error_law="O(t), t -> 0",
         sizes={"d": size, "rank": rank},
         instances=len(slopes) * len(scales),
-        figure=Figure(
-            title="Eq. 3: soft ranks → rank(S)",
-            x_label="t (Λ = t Λ0)",
-            y_label="|rank_tΛ(S) − rank(S)|",
+        figure=figure(
+            "Eq. 3: soft ranks → rank(S)",
+            "t (Λ = t Λ0)",
+            "|rank_tΛ(S) − rank(S)|",
+            list(scales),
+            curves,
             log_x=True,
             log_y=True,
-            series=series,
         ),
         details={"slopes": slopes, "final_errors": finals},
     )
 
 
-for _claim in (PROPERTIES, PROPERTIES_CORRECTED):
-    CATALOG.check(
-        _claim,
-        kind=CheckKind.EXACT,
-        name="eq3_limit_error_law",
-        description="rank_tΛ(S), rank^(2)_tΛ(S) → rank(S) as t → 0, scalar and SPD Λ, "
-        "O(t) law measured",
-    )(_eq3_error_law)
+check_each(
+    (PROPERTIES, PROPERTIES_CORRECTED),
+    _eq3_error_law,
+    name="eq3_limit_error_law",
+    description="rank_tΛ(S), rank^(2)_tΛ(S) → rank(S) as t → 0, scalar and SPD Λ, "
+    "O(t) law measured",
+)
 
 
 @CATALOG.check(
@@ -267,16 +199,16 @@ def _tolerance(size: int, *values: float) -> float:
 
 
 def _violation(
-    kind: str, function: object, a: np.ndarray, b: np.ndarray, lam: object
+    kind: str, function: SoftRankFunction, a: np.ndarray, b: np.ndarray, lam: object
 ) -> Counterexample | None:
     size = a.shape[0]
     if kind == "monotone":
-        low, high = function(a, lam), function(a + b, lam)  # type: ignore[operator]
+        low, high = function(a, lam), function(a + b, lam)
         bad = low - high > _tolerance(size, low, high)
         claim, actual = "f(A) <= f(A+B)", f"f(A) = {low!r} > f(A+B) = {high!r}"
     else:
-        mid = function(0.5 * (a + b), lam)  # type: ignore[operator]
-        mean = 0.5 * (function(a, lam) + function(b, lam))  # type: ignore[operator]
+        mid = function(0.5 * (a + b), lam)
+        mean = 0.5 * (function(a, lam) + function(b, lam))
         bad = mean - mid > _tolerance(size, mid, mean)
         claim, actual = "f((A+B)/2) >= (f(A)+f(B))/2", f"f(mid) = {mid!r} < mean = {mean!r}"
     if not bad:

@@ -20,89 +20,37 @@ from __future__ import annotations
 import numpy as np
 
 from theorylab.claims.softrank.asymptotics import combine, model_sweeps, sweep_figure
-from theorylab.claims.softrank.models import gaussian_model, logistic_model
-from theorylab.claims.softrank.paper import PAPER_004, PAPER_004_TITLE
-from theorylab.derivations import judge_derivation
+from theorylab.claims.softrank.common import derivation_check
+from theorylab.claims.softrank.models import gaussian_model, logistic_model, misspecified_models
+from theorylab.claims.softrank.paper import cite
 from theorylab.error_laws import loglog_slope
+from theorylab.figures import figure
 from theorylab.registry import CATALOG, CheckContext
+from theorylab.solvers.generalization_gap import PopulationCurvature
 from theorylab.solvers.soft_rank import soft_rank, soft_rank_gap_estimate
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Figure,
-    FigureSeries,
-    Finding,
-    Source,
-    Tolerance,
-    Verdict,
-)
+from theorylab.spec import CheckKind, Figure, FigureSeries, Finding, Verdict
 
 __all__ = ["UNCALIBRATED_GAP", "estimators"]
 
-UNCALIBRATED_GAP = CATALOG.add(
-    Claim(
-        id="softrank.uncalibrated_gap",
-        title="Uncalibrated: n·E[Gap] → Tr(C H_Λ⁻¹) + O(‖Λ‖) ≈ (Tr C / Tr F) rank_Λ(F)",
-        source=Source(
-            paper=PAPER_004,
-            title=PAPER_004_TITLE,
-            location="Prop. 5.1, App. G.5, Sec. 5",
-            equations=["1", "6", "7", "8"],
-        ),
-        statement=(
-            r"\lim n\mathbb{E}[\mathrm{Gap}] = \mathrm{Tr}(C H_\Lambda^{-1}) + O(\|\Lambda\|_2)"
-            r"\approx \frac{\mathrm{Tr}\,C(\theta^*)}{\mathrm{Tr}\,F(\theta^*)}"
-            r"\mathrm{rank}_\Lambda(F(\theta^*))"
-        ),
-        kind=ClaimKind.APPROXIMATION,
-        assumptions=[
-            Assumption(name="bounded θ*", statement=r"$\|\theta^*\|$ bounded as $\Lambda\to0$"),
-            Assumption(
-                name="Eq. 8 heuristics",
-                statement=r"$H(\theta^*)\approx F(\theta^*)$, $C\approx\alpha F$",
-            ),
-        ],
-        tolerance=Tolerance(
-            rtol=0.0,
-            error_law="Eq. 1: O(1/n); Prop. 5.1: O(λ); Eq. 8: relative "
-            "error O(δ), δ = ‖C − αF‖_F/‖C‖_F (slope ≥ 0.7 in δ)",
-            rationale="Monte Carlo CIs; exact population sums",
-        ),
-        tags=["paper004", "softrank", "approximation"],
-    )
-)
+(UNCALIBRATED_GAP,) = CATALOG.add_specs(__file__, cite)
 
 
-@CATALOG.check(
+derivation_check(
     UNCALIBRATED_GAP,
-    kind=CheckKind.SYMBOLIC,
+    "theorylab.proofs.softrank.uncalibrated_gap.prop51_derivation",
     description="Prop. G.1 (Eq. 11) from stationarity and the G.5 expansion, generic 2×2",
 )
-def derivation(context: CheckContext) -> Finding:
-    """Eq. 11 and App. G.5 with sympy."""
-    from theorylab.proofs.softrank import prop51_derivation
-
-    return judge_derivation(prop51_derivation(), cases=1)
 
 
-def _models() -> dict[str, object]:
-    return {
-        "misspecified Gaussian (λ=0.05)": gaussian_model(calibrated=False, regularization=0.05),
-        "misspecified logistic (λ=0.05)": logistic_model(calibrated=False, regularization=0.05),
-    }
-
-
-def estimators(population: object) -> dict[str, float]:
+def estimators(population: PopulationCurvature) -> dict[str, float]:
     """TIC (Eq. 1), Prop. 5.1's Tr(C H_Λ^-1), Eq. 6, 7 and 8 for one population."""
     pop = population
-    lam = pop.regularization  # type: ignore[attr-defined]
-    fisher, covariance = pop.fisher, pop.gradient_covariance  # type: ignore[attr-defined]
+    lam = pop.regularization
+    fisher, covariance = pop.fisher, pop.gradient_covariance
     estimate = soft_rank_gap_estimate(covariance, fisher, lam)
     return {
-        "tic_eq1": pop.gap_limit,  # type: ignore[attr-defined]
-        "prop51": float(np.trace(np.linalg.solve(pop.regularized_hessian, covariance))),  # type: ignore[attr-defined]
+        "tic_eq1": pop.gap_limit,
+        "prop51": float(np.trace(np.linalg.solve(pop.regularized_hessian, covariance))),
         "eq6_trace_ratio": estimate.trace_ratio,
         "eq7_trace_ratio_times_rank": estimate.trace_ratio * float(np.linalg.matrix_rank(fisher)),
         "eq8_soft_rank": estimate.estimate,
@@ -118,12 +66,12 @@ def estimators(population: object) -> dict[str, float]:
 def monte_carlo_eq1_and_estimators(context: CheckContext) -> Finding:
     """Eq. 1 against simulation, and how Eq. 6/7/8 compare with the simulated gap."""
     rng = context.rng()
-    models = _models()
+    models = misspecified_models()
     results = model_sweeps(models, "gap", full=context.full, rng=rng)
     comparison = {}
     series = []
     for (name, model), result in zip(models.items(), results, strict=True):
-        values = estimators(model.population())  # type: ignore[attr-defined]
+        values = estimators(model.population())
         comparison[name] = {
             **values,
             "monte_carlo_limit": result.fitted_limit,
@@ -235,16 +183,14 @@ def eq8_error_law(context: CheckContext) -> Finding:
         residual=errors[0],
         error_law="relative error = O(δ)",
         instances=len(weights),
-        figure=Figure(
-            title="Eq. 8 error vs proportionality defect",
-            x_label="δ = ‖C − αF‖/‖C‖",
-            y_label="relative error",
+        figure=figure(
+            "Eq. 8 error vs proportionality defect",
+            "δ = ‖C − αF‖/‖C‖",
+            "relative error",
+            defects,
+            [("Eq. 8", errors, "scatter"), ("Eq. 7", eq7_errors, "scatter")],
             log_x=True,
             log_y=True,
-            series=[
-                FigureSeries(label="Eq. 8", x=defects, y=errors, style="scatter"),
-                FigureSeries(label="Eq. 7", x=defects, y=eq7_errors, style="scatter"),
-            ],
         ),
         details={
             "misspecification": weights,

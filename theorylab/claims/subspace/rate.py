@@ -9,38 +9,23 @@ separately at every :math:`k`, for the top-:math:`D` subspace and the full space
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from theorylab.claims.subspace.increment import quadratic_instance
-from theorylab.claims.subspace.paper import PAPER_003, PAPER_003_TITLE, plain
+from theorylab.claims.subspace.common import listed, plain
+from theorylab.claims.subspace.models import exact_sequence, probe_at_minimiser
+from theorylab.claims.subspace.paper import cite
 from theorylab.derivations import judge_derivation
 from theorylab.error_laws import loglog_slope
-from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.subspace_probing import (
     compress_increment,
     subspace_rate_bound,
     top_eigenspace,
 )
-from theorylab.solvers.subspace_sequences import (
-    IncrementSequence,
-    gauss_hermite_criterion,
-    make_sequential_problem,
-    sequential_increments,
-)
-from theorylab.spec import (
-    Assumption,
-    CheckKind,
-    Claim,
-    ClaimKind,
-    Counterexample,
-    Figure,
-    FigureSeries,
-    Finding,
-    Source,
-    Tolerance,
-    Verdict,
-)
+from theorylab.solvers.subspace_sequences import IncrementSequence, gauss_hermite_criterion
+from theorylab.spec import CheckKind, Counterexample, Figure, FigureSeries, Finding, Verdict
 from theorylab.strategies import quadratic_loss_sequences
 
 __all__ = ["RATE", "rate_search", "sequence_rate_report"]
@@ -48,38 +33,15 @@ __all__ = ["RATE", "rate_search", "sequence_rate_report"]
 SLACK = 1.0 + 1e-9
 SIGMAS = (1e-3, 1e-1, 1.0)
 
-RATE = CATALOG.add(Claim(
-    id="subspace.rate",
-    title="The subspace criterion keeps the 1/(k+1)² rate with a D-dependent constant",
-    source=Source(paper=PAPER_003, title=PAPER_003_TITLE,
-                  location="Assumption 1, Theorem 2, App. A.4",
-                  equations=["10", "20", "21", "22", "23"]),
-    statement=(r"\Delta_2^{(D)}(k+1) \le \frac{12M_\ell^2 + 3\sigma^2M_g^2 + "
-               r"3\sigma^4(D^2+2D)M_H^2}{(k+1)^2};\ \text{full space: } D \to N"),
-    kind=ClaimKind.INEQUALITY,
-    assumptions=[
-        Assumption(name="Assumption 1", statement=r"$|\ell_i(w_k^*)|\le M_\ell$, "
-                   r"$\|g_{k+1}(w_k^*)\|\le M_g$, $\|H_i(w_k^*)\|_2\le M_H$ for all $k$, "
-                   r"$i\le k+1$, constants independent of $k$"),
-        Assumption(name="quadratic model", statement="Lemma 1 (Eq. 8-9) holds"),
-        Assumption(name="minimiser", statement=r"$g^{(k)}(w_k^*) = 0$"),
-    ],
-    tolerance=Tolerance(rtol=1e-9, error_law="empirical exponent of Δ in k+1: −2",
-                        rationale="an inequality: Δ ≤ bound·(1+1e-9) (float64 slack)"),
-    tags=["paper003", "subspace"],
-    notes=("Every step of App. A.4 is valid (|ℓ_{k+1}−L_k| ≤ 2M_ℓ, g^(k+1)(w_k*) = "
-           "g_{k+1}/(k+1) at a minimiser, ‖A_k‖ ≤ 2M_H/(k+1), ‖B_k‖ ≤ ‖A_k‖, Eq. 21-22). The "
-           "constants are measured as sup over the finite sequence; for unbounded (Gaussian) "
-           "inputs M_ℓ, M_g, M_H grow slowly with K, so 'independent of k' is an assumption "
-           "about the data, not a consequence. The bound is loose (Δ/bound ≤ 0.07 here)."),
-))
+(RATE,) = CATALOG.add_specs(__file__, cite)
 
 
 @CATALOG.check(RATE, kind=CheckKind.SYMBOLIC,
                description="App. A.4: three-term split, Eq. 22 (SOS), term bounds, Eq. 10 sum")
 def rate_symbolic(context: CheckContext) -> Finding:
     """Each algebraic step of the proof; inequalities as sum-of-squares identities."""
-    from theorylab.proofs.subspace import gaussian_moment_derivation, rate_derivation
+    from theorylab.proofs.subspace.gaussian_moment import gaussian_moment_derivation
+    from theorylab.proofs.subspace.rate import rate_derivation
 
     dimensions = (1, 2, 3, 4) if context.full else (2, 3)
     steps = [step for dim in dimensions for step in rate_derivation(dim)]
@@ -103,9 +65,8 @@ def _criterion_terms(sequence: IncrementSequence, index: int, basis: np.ndarray,
 def sequence_rate_report(kind: str, last: int, dimension: int, seed: int,
                          dimensions: tuple[int, ...] = (1, 2)) -> dict[str, object]:
     """Every proof inequality and Eq. 10 at every k = 1..last; Δ series for figures."""
-    rng = np.random.default_rng(seed)
-    problem = make_sequential_problem(kind, last + 1, dimension, rng)
-    sequence = sequential_increments(problem, 1, last)
+    problem, sequence = exact_sequence(kind, last + 1, dimension, np.random.default_rng(seed),
+                                       1, last)
     m_l, m_g, m_h = sequence.loss_bound, sequence.gradient_bound, sequence.hessian_bound
     violations: list[str] = []
     worst = {"bound_ratio": 0.0, "split_ratio": 0.0, "gap_ratio": 0.0, "gradient_identity": 0.0,
@@ -205,31 +166,27 @@ def rate_on_exact_sequences(context: CheckContext) -> Finding:
     )
 
 
-def _rate_probe(instance: dict[str, object]) -> Counterexample | None:
-    problem = quadratic_instance(instance)
-    if not problem.is_minimiser:
+def _rate_probe(instance: dict[str, Any]) -> Counterexample | None:
+    probe = probe_at_minimiser(instance)
+    if probe is None:
         return None
-    gap, gradient, difference = problem.coefficients()
+    problem, sigma, dimension, basis = probe.problem, probe.sigma, probe.dimension, probe.basis
+    gap, gradient, difference = probe.gap, probe.gradient, probe.difference
     losses = problem.losses(problem.center[None, :])[0]
     m_l = float(np.max(np.abs(losses)))
     m_g = float(np.linalg.norm(problem.sample_gradients(problem.center)[-1]))
     m_h = float(max(np.linalg.norm(c, 2) for c in problem.curvatures))
-    sigma = float(instance["sigma"])  # type: ignore[arg-type]
-    dimension = int(instance["probe_dimension"])  # type: ignore[arg-type]
-    _, basis = top_eigenspace(problem.hessian_k, dimension)
     value = compress_increment(gap, gradient, difference, basis).criterion(sigma)
     bound = subspace_rate_bound(m_l, m_g, m_h, sigma, dimension, problem.k)
     if value > bound * SLACK:
-        return Counterexample(instance={key: np.asarray(v).tolist() for key, v in
-                                        instance.items()}, claimed=bound, actual=value,
+        return Counterexample(instance=listed(instance), claimed=bound, actual=value,
                               message=f"Δ₂^(D) = {value:.6g} exceeds Eq. 10's {bound:.6g}")
     return None
 
 
-rate_search = CATALOG.add_search(RATE, PropertySearch(
-    name="rate_quadratic_search",
-    description="Eq. 10 on random quadratic losses of any signature with M's measured at the "
+rate_search = CATALOG.search(
+    RATE, "rate_quadratic_search",
+    "Eq. 10 on random quadratic losses of any signature with M's measured at the "
     "minimiser (skipped when L_k has none)",
-    strategy=quadratic_loss_sequences,
-    probe=_rate_probe,
-))
+    quadratic_loss_sequences, _rate_probe,
+)

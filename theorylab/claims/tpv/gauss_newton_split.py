@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from theorylab.claims.tpv.common import SLOPE_BAND, judged_cases
-from theorylab.claims.tpv.models import tanh_bilinear_model
+from theorylab.claims.tpv.models import tanh_bilinear_model, zero_loss_tanh_instance
 from theorylab.claims.tpv.paper import cite
 from theorylab.error_laws import loglog_slope
 from theorylab.figures import figure
@@ -58,8 +58,7 @@ def gauss_newton_error_law(context: CheckContext) -> Finding:
     """Analytic split vs central differences; ‖R‖ bound; relative error slope in t."""
     rng = context.rng()
     n, d = 12, 3
-    inputs = rng.standard_normal((n, d))
-    optimum = rng.standard_normal(2 * d)
+    inputs, optimum = zero_loss_tanh_instance(rng, n, d)
     targets = tanh_bilinear_model(inputs, optimum)[0]  # zero loss at w*
     direction = rng.standard_normal(2 * d)
     step = 1e-5

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from theorylab.registry import CheckContext
 
-__all__ = ["FlatMLP", "flat_model", "tanh_bilinear_model", "tanh_mlp"]
+__all__ = ["FlatMLP", "flat_model", "tanh_bilinear_model", "tanh_mlp", "zero_loss_tanh_instance"]
 
 
 def tanh_bilinear_model(
@@ -82,3 +82,14 @@ def tanh_mlp(context: CheckContext, width: int, samples: int, input_dim: int) ->
     theta, forward = flat_model(model)
     inputs = torch.randn(samples, input_dim, generator=generator, dtype=torch.float64).to(device)
     return FlatMLP(device, generator, model, theta, forward, inputs)
+
+
+def zero_loss_tanh_instance(
+    rng: np.random.Generator, samples: int, dimension: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs and weights ``w*`` of :func:`tanh_bilinear_model`, drawn in that order.
+
+    Targets ``f(x; w*)`` make ``w*`` a zero-training-loss minimiser.
+    """
+    inputs = rng.standard_normal((samples, dimension))
+    return inputs, rng.standard_normal(2 * dimension)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from theorylab.claims.tpv.common import SLOPE_BAND, Z_LIMIT
-from theorylab.claims.tpv.models import tanh_bilinear_model
+from theorylab.claims.tpv.models import tanh_bilinear_model, zero_loss_tanh_instance
 from theorylab.claims.tpv.quantization import QUANTIZATION
 from theorylab.error_laws import loglog_slope
 from theorylab.figures import figure
@@ -135,8 +135,7 @@ def nonlinear_model_error_law(context: CheckContext) -> Finding:
     """Measured TPV vs (δ²/12) Tr ∇²L(w*) on a non-quadratic model."""
     rng = context.rng()
     n, d = 10, 3
-    inputs = rng.standard_normal((n, d))
-    optimum = rng.standard_normal(2 * d)
+    inputs, optimum = zero_loss_tanh_instance(rng, n, d)
     base, jacobian, hessians = tanh_bilinear_model(inputs, optimum)
     hessian_trace = float(np.trace(jacobian.T @ jacobian / n))  # = Tr ∇²L at zero loss
     loss_hessian = jacobian.T @ jacobian / n + np.einsum(

@@ -21,11 +21,12 @@ from theorylab.spec import CheckKind, Finding, Verdict
 
 def _label_noise_minimiser(
     rng: np.random.Generator, n: int, p: int, equal_norms: bool
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, least-squares residuals at the minimiser, and ``H_eff = JᵀJ/n``."""
     rows = rng.choice([-1.0, 1.0], size=(n, p)) if equal_norms else rng.standard_normal((n, p))
     targets = rng.standard_normal(n)
     residuals = rows @ np.linalg.lstsq(rows, targets, rcond=None)[0] - targets
-    return rows, residuals
+    return rows, residuals, rows.T @ rows / n
 
 
 @CATALOG.check(SGD_LYAPUNOV_CORRECTED, kind=CheckKind.EXACT,
@@ -35,8 +36,7 @@ def multiplicative_stationary_vs_simulation(context: CheckContext) -> Finding:
     """Three oracles for :func:`linearised_sgd_stationary`."""
     rng = context.rng()
     n, p, batch = 6, 3, 2
-    rows, residuals = _label_noise_minimiser(rng, n, p, equal_norms=False)
-    h_eff = rows.T @ rows / n
+    rows, residuals, h_eff = _label_noise_minimiser(rng, n, p, equal_norms=False)
     rate = 0.3 / float(np.linalg.eigvalsh(h_eff)[-1])
     exact = linearised_sgd_stationary(rows, residuals, rate, batch)
     # oracle 1: one step of the recursion by enumerating all n^b batches
@@ -96,8 +96,7 @@ def corrected_eq74_error_law(context: CheckContext) -> Finding:
     """Relative error of the corrected Eq. 74 and of the paper's additive chain, vs η."""
     rng = context.rng()
     n, p, batch = 16, 4, 2
-    rows, residuals = _label_noise_minimiser(rng, n, p, equal_norms=True)
-    h_eff = rows.T @ rows / n
+    rows, residuals, h_eff = _label_noise_minimiser(rng, n, p, equal_norms=True)
     largest, trace = float(np.linalg.eigvalsh(h_eff)[-1]), float(np.trace(h_eff))
     kappa = batch_factor(n, batch)
     errors, additive_errors, fractions = [], [], []
@@ -119,7 +118,7 @@ def corrected_eq74_error_law(context: CheckContext) -> Finding:
     additive_slope = loglog_slope(fractions, additive_errors)
     bound_ok = all(e <= f * (1 - kappa) / 2 * 1.0001 + 1e-12 for e, f in zip(errors, fractions,
                                                                            strict=True))
-    gaussian_rows, gaussian_residuals = _label_noise_minimiser(rng, 400, p, equal_norms=False)
+    gaussian_rows, gaussian_residuals, _ = _label_noise_minimiser(rng, 400, p, equal_norms=False)
     gaussian = linearised_sgd_stationary(gaussian_rows, gaussian_residuals, 0.01, batch)
     decoupling = gaussian.weighted_residual_norm / (
         gaussian.residual_variance * float(np.sum(gaussian_rows**2)) / 400

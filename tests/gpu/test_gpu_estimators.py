@@ -2,13 +2,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from gpu_oracles import (  # noqa: E402
-    classification_problem,
-    cross_entropy_per_sample,
-    dense_hessian,
-    mean_of,
-    random_matrix,
-)
+from gpu_oracles import cross_entropy_per_sample, dense_hessian, mean_of, random_matrix  # noqa: E402
 
 from theorylab.errors import ParameterError, ShapeError  # noqa: E402
 from theorylab.gpu import (  # noqa: E402
@@ -28,14 +22,6 @@ from theorylab.gpu import (  # noqa: E402
 )
 
 F64 = torch.float64
-N, D, K = 12, 3, 3
-
-
-@pytest.fixture(scope="module")
-def problem():
-    return classification_problem(N, D, K)
-
-
 @pytest.fixture(scope="module")
 def hessian(problem):
     model, X, y = problem

@@ -7,7 +7,6 @@ torch = pytest.importorskip("torch")
 
 from gpu_oracles import (  # noqa: E402
     assert_close,
-    classification_problem,
     cross_entropy_per_sample,
     dense_hessian,
     dense_jacobian,
@@ -21,14 +20,6 @@ from theorylab.gpu.instrument import TimedOperator, time_split  # noqa: E402
 from theorylab.gpu.lanczos import lanczos_iteration  # noqa: E402
 
 F64 = torch.float64
-N, D, K = 12, 3, 3
-
-
-@pytest.fixture(scope="module")
-def problem():
-    return classification_problem(N, D, K)
-
-
 @pytest.fixture(scope="module")
 def oracle(problem):
     """Dense loss Hessian by plain double-reverse autograd (independent of the operators)."""

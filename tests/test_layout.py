@@ -36,3 +36,21 @@ def test_no_hand_written_module_is_over_400_lines() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > LIMIT
     }
     assert not long, f"modules over {LIMIT} lines: {long}"
+
+
+def test_shared_tolerance_constants_agree_with_the_specs_that_use_them() -> None:
+    """A tolerance shared by several claims' checks lives in a common module; their TOML specs
+    state the same number (a claim-local tolerance is read from the spec itself)."""
+    from theorylab.claims.seos.common import EXACT_RTOL as SEOS_EXACT
+    from theorylab.claims.subspace.common import EXACT_RTOL as SUBSPACE_EXACT
+    from theorylab.claims.subspace.empirical.judges import RATIO_TOLERANCE
+
+    load_catalog()
+    shared = {
+        SEOS_EXACT: ["seos.batch_moments"],
+        SUBSPACE_EXACT: ["subspace.reduction"],
+        RATIO_TOLERANCE: ["subspace.empirical"],
+    }
+    for value, ids in shared.items():
+        for claim_id in ids:
+            assert CATALOG.get(claim_id).tolerance.rtol == value, claim_id

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
 
 ROOT = Path(__file__).resolve().parents[1]
 ROOTS = {"theorylab": "theorylab", "proofs": "theorylab.proofs", "gpu": "theorylab.gpu"}

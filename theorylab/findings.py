@@ -46,8 +46,6 @@ def judged(
             actual=actual,
             message=summary if message is None else message,
         )
-    elif instance is not None:
-        fields["counterexample"] = None
     return Finding(verdict=supported if holds else Verdict.REFUTED, summary=summary, **fields)
 
 

@@ -24,9 +24,9 @@ from theorylab.spec import CheckKind, Finding, Verdict
 
 __all__ = ["ALIGNMENT_LIMITS", "aligned_stack", "degenerate_stack"]
 
-EXACT_ATOL = 1e-10
 
 (ALIGNMENT_LIMITS,) = CATALOG.add_specs(__file__, cite)
+EXACT_ATOL = ALIGNMENT_LIMITS.tolerance.atol
 
 
 def aligned_stack(

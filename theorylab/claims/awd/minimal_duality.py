@@ -21,9 +21,9 @@ from theorylab.spec import CheckKind, Counterexample, Finding, Verdict
 
 __all__ = ["MINIMAL_DUALITY", "duality_search", "minimum_norm_reference"]
 
-EXACT_RTOL = 1e-12
 
 (MINIMAL_DUALITY,) = CATALOG.add_specs(__file__, cite)
+EXACT_RTOL = MINIMAL_DUALITY.tolerance.rtol
 
 
 def minimum_norm_reference(

@@ -35,9 +35,9 @@ from theorylab.spec import CheckKind, Counterexample, Figure, FigureSeries, Find
 
 __all__ = ["S_EOS_PREDICTION", "S_EOS_PREDICTION_CORRECTED", "predicted_thresholds"]
 
-THRESHOLD_RTOL = 0.10
 
 S_EOS_PREDICTION, S_EOS_PREDICTION_CORRECTED = CATALOG.add_specs(__file__, cite)
+THRESHOLD_RTOL = S_EOS_PREDICTION.tolerance.rtol
 
 
 def predicted_thresholds(ntk: np.ndarray, batch: int) -> dict[str, float]:

@@ -25,9 +25,9 @@ from theorylab.spec import CheckKind, Counterexample, Finding, Level, Verdict
 
 __all__ = ["BLOCK_DIAGONAL", "block_diagonal_search"]
 
-FLOAT_RTOL = 1e-9
 
 (BLOCK_DIAGONAL,) = CATALOG.add_specs(__file__, cite)
+FLOAT_RTOL = BLOCK_DIAGONAL.tolerance.rtol
 
 
 derivation_check(

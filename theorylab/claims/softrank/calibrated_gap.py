@@ -42,10 +42,10 @@ from theorylab.spec import CheckKind, Counterexample, Finding, Verdict
 
 __all__ = ["CALIBRATED_GAP", "CALIBRATED_GAP_CORRECTED", "prop41_quantities", "prop41_search"]
 
-FLOAT_RTOL = 1e-9
 BOUND_Z = 4.0
 
 CALIBRATED_GAP, CALIBRATED_GAP_CORRECTED = CATALOG.add_specs(__file__, cite)
+FLOAT_RTOL = CALIBRATED_GAP.tolerance.rtol
 
 
 # --------------------------------------------------------------------------- symbolic

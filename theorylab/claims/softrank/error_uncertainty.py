@@ -42,9 +42,9 @@ __all__ = [
     "prop54_search",
 ]
 
-FLOAT_RTOL = 1e-9
 
 ERROR_UNCERTAINTY, ERROR_UNCERTAINTY_CORRECTED = CATALOG.add_specs(__file__, cite)
+FLOAT_RTOL = ERROR_UNCERTAINTY.tolerance.rtol
 
 
 labelled_derivation_pair(

@@ -22,9 +22,9 @@ from theorylab.spec import CheckKind, Counterexample, Finding, Verdict
 
 __all__ = ["INFORMATION_EQUALITY", "eq2_residuals", "information_equality_search"]
 
-EXACT_RTOL = 1e-10
 
 (INFORMATION_EQUALITY,) = CATALOG.add_specs(__file__, cite)
+EXACT_RTOL = INFORMATION_EQUALITY.tolerance.rtol
 
 
 def _relative(a: np.ndarray, b: np.ndarray) -> float:

@@ -38,12 +38,12 @@ __all__ = [
     "soft_rank_monotone_concave_search",
 ]
 
-FLOAT_RTOL = 1e-9
 
 SoftRankFunction = Callable[[np.ndarray, Any], float]
 """``soft_rank`` or ``soft_rank_squared``: (S, Λ) -> value."""
 
 PROPERTIES, PROPERTIES_CORRECTED = CATALOG.add_specs(__file__, cite)
+FLOAT_RTOL = PROPERTIES.tolerance.rtol
 
 
 # --------------------------------------------------------------------------- symbolic

@@ -50,8 +50,6 @@ def judged_cases(
     return judge_derivation(steps, cases=len(cases))
 
 
-
-
 def library_strategy(name: str) -> Callable[[], Any]:
     """A builder of ``theorylab.strategies.<name>()``, imported (with hypothesis) on first use."""
 
@@ -61,8 +59,6 @@ def library_strategy(name: str) -> Callable[[], Any]:
         return getattr(strategies, name)()
 
     return build
-
-
 
 
 def _experiment(path: str) -> Callable[[CheckContext], Finding]:

@@ -26,7 +26,6 @@ __all__ = [
 ]
 
 MINIMAL_SLOPE_COUNTEREXAMPLE = np.array([[[1.0, 0.0], [0.0, 0.1]], [[0.0, 0.0], [0.0, 0.1]]])
-SLOPE_SLACK = 1e-9
 
 _CONVENTIONS = [
     Convention(
@@ -40,6 +39,7 @@ _CONVENTIONS = [
 ]
 
 ALPHA_BOUNDS, ALPHA_BOUNDS_CORRECTED = CATALOG.add_specs(__file__, cite)
+SLOPE_SLACK = ALPHA_BOUNDS_CORRECTED.tolerance.rtol
 
 # Registration order of the checks within each claim: printed derivation, exact checks and
 # searches, then the corrected derivation and sharpness, then the trained-network check.

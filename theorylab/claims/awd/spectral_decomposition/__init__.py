@@ -25,9 +25,9 @@ __all__ = [
     "commutation_measures",
 ]
 
-EXACT_RTOL = 1e-11
 
 SPECTRAL_DECOMPOSITION, SPECTRAL_DECOMPOSITION_CORRECTED = CATALOG.add_specs(__file__, cite)
+EXACT_RTOL = SPECTRAL_DECOMPOSITION.tolerance.rtol
 
 
 def commutation_measures(hessian: np.ndarray, covariance: np.ndarray) -> tuple[float, float]:

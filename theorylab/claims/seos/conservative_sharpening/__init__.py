@@ -33,9 +33,9 @@ from theorylab.registry import CATALOG
 __all__ = ["CONSERVATIVE_SHARPENING", "CONSERVATIVE_SHARPENING_CORRECTED", "EXACT_RTOL", "Z_LIMIT"]
 
 Z_LIMIT = 4.0
-EXACT_RTOL = 1e-9
 
 CONSERVATIVE_SHARPENING, CONSERVATIVE_SHARPENING_CORRECTED = CATALOG.add_specs(__file__, cite)
+EXACT_RTOL = CONSERVATIVE_SHARPENING.tolerance.rtol
 
 # the checks, in registration order (the search first, as before)
 from theorylab.claims.seos.conservative_sharpening import property  # noqa: E402, F401, I001

@@ -41,7 +41,6 @@ __all__ = [
     "THRESHOLD",
 ]
 
-EXACT_RTOL = 1e-12
 THRESHOLD = 0.9
 SLOPE_BAND = 0.15
 EPS = float(np.finfo(np.float64).eps)
@@ -66,6 +65,7 @@ _CONVENTIONS = [
 ]
 
 JBR_PRUNING, JBR_PRUNING_CORRECTED = CATALOG.add_specs(__file__, cite)
+EXACT_RTOL = JBR_PRUNING.tolerance.rtol
 
 for _part in ("symbolic", "exact", "property"):  # registration order of the checks
     importlib.import_module(f"{__name__}.{_part}")

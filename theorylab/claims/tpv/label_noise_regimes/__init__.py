@@ -40,12 +40,12 @@ __all__ = [
     "Z_LIMIT",
 ]
 
-EXACT_RTOL = 1e-10
 Z_LIMIT = 4.5
 MATCHED_BAND = 0.5
 """'≈' band for TPV_test ≈ σ²: the paper's own 50% band (Fig. 1, Sec. 5.1)."""
 
 LABEL_NOISE_REGIMES, LABEL_NOISE_REGIMES_CORRECTED = CATALOG.add_specs(__file__, cite)
+EXACT_RTOL = LABEL_NOISE_REGIMES.tolerance.rtol
 
 for _part in ("symbolic", "exact", "property", "torch"):  # registration order of the checks
     importlib.import_module(f"{__name__}.{_part}")

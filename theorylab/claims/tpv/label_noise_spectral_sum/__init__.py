@@ -27,9 +27,9 @@ from theorylab.registry import CATALOG
 
 __all__ = ["EXACT_RTOL", "LABEL_NOISE_SPECTRAL_SUM"]
 
-EXACT_RTOL = 1e-10
 
 (LABEL_NOISE_SPECTRAL_SUM,) = CATALOG.add_specs(__file__, cite)
+EXACT_RTOL = LABEL_NOISE_SPECTRAL_SUM.tolerance.rtol
 
 for _part in ("symbolic", "exact", "property", "torch"):  # registration order of the checks
     importlib.import_module(f"{__name__}.{_part}")

@@ -38,12 +38,12 @@ __all__ = [
     "Z_LIMIT",
 ]
 
-EXACT_RTOL = 1e-10
 EPS = float(np.finfo(np.float64).eps)
 Z_LIMIT = 4.5  # |z| over a few dozen Monte Carlo comparisons: a false alarm has p < 1e-4
 SLOPE_BAND = 0.15
 
 LINEAR_LABEL_NOISE, LINEAR_LABEL_NOISE_CORRECTED = CATALOG.add_specs(__file__, cite)
+EXACT_RTOL = LINEAR_LABEL_NOISE.tolerance.rtol
 
 for _part in ("symbolic", "exact", "property"):  # registration order of the checks
     importlib.import_module(f"{__name__}.{_part}")

@@ -33,7 +33,6 @@ from theorylab.spec import Convention
 
 __all__ = ["EXACT_RTOL", "SGD_NOISE_COVARIANCE", "SGD_NOISE_COVARIANCE_CORRECTED"]
 
-EXACT_RTOL = 1e-12
 
 _CONVENTIONS = [
     Convention(name="Jacobian", statement=r"rows $J_i = \nabla_w f(x_i;w)^\top$, shape $(n,p)$"),
@@ -41,6 +40,7 @@ _CONVENTIONS = [
 ]
 
 SGD_NOISE_COVARIANCE, SGD_NOISE_COVARIANCE_CORRECTED = CATALOG.add_specs(__file__, cite)
+EXACT_RTOL = SGD_NOISE_COVARIANCE.tolerance.rtol
 
 
 for _part in ("symbolic", "exact", "property"):  # registration order of the checks

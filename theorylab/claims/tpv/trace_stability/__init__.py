@@ -30,9 +30,9 @@ from theorylab.registry import CATALOG
 
 __all__ = ["EXACT_RTOL", "TRACE_STABILITY", "TRACE_STABILITY_CORRECTED"]
 
-EXACT_RTOL = 1e-10
 
 TRACE_STABILITY, TRACE_STABILITY_CORRECTED = CATALOG.add_specs(__file__, cite)
+EXACT_RTOL = TRACE_STABILITY.tolerance.rtol
 
 # The check modules register in this order, which is each claim's check order:
 # tpv.trace_stability: symbolic, exact (3), torch (2); the companion: symbolic, exact, property.

@@ -56,6 +56,18 @@ def _pickled_weights(tmp: Path) -> Path:
 DIAGNOSE = ["diagnose", "--model", "tests.test_diagnose:tiny_model", "--data",
             "tests.test_diagnose:tiny_data", "--batch-size", "4"]
 
+# The dict-batch network of tests/test_diagnose_report.py, for the --forward/--target rows.
+TOKENS_MODULE = "tests.test_diagnose_report"
+TOKENS = ["diagnose", "--model", f"{TOKENS_MODULE}:TokenNet", "--data",
+          f"{TOKENS_MODULE}:token_batches", "--lr", "0.1", "--batch-size", "2"]
+
+
+def _html_folder(tmp: Path) -> Path:
+    """A report folder whose ``diagnosis.html`` is a folder (cannot be written)."""
+    (tmp / "out" / "diagnosis.html").mkdir(parents=True)
+    return tmp / "out"
+
+
 # Each row: id, argv builder (tmp folder -> argv, output targets that must not exist after),
 # and a fragment the one stderr line must contain.
 CLI_ROWS: list[tuple[str, Callable[[Path], tuple[list[str], list[Path]]], str]] = [
@@ -129,6 +141,22 @@ CLI_ROWS: list[tuple[str, Callable[[Path], tuple[list[str], list[Path]]], str]] 
     ("diagnose_demo_report_under_a_file",
      lambda t: (["diagnose", "--demo", "--report", str(_a_file(t) / "out")],
                 [t / "a_file.txt" / "out"]), "is a file"),
+    ("diagnose_forward_not_importable",
+     lambda t: ([*DIAGNOSE, "--lr", "0.1", "--forward", "no_such_module_xyz:fn", "--report",
+                 str(t / "out")], [t / "out"]), "--forward"),
+    ("diagnose_forward_hook_fails",
+     lambda t: ([*TOKENS, "--forward", f"{TOKENS_MODULE}:failing_forward", "--report",
+                 str(t / "out")], [t / "out"]), "forward hook raised KeyError"),
+    ("diagnose_forward_returns_a_dict",
+     lambda t: ([*TOKENS, "--forward", f"{TOKENS_MODULE}:dict_forward", "--report",
+                 str(t / "out")], [t / "out"]), "as a tensor"),
+    ("diagnose_target_drops_a_sample",
+     lambda t: ([*TOKENS, "--forward", f"{TOKENS_MODULE}:token_forward", "--target",
+                 f"{TOKENS_MODULE}:short_target", "--report", str(t / "out")], [t / "out"]),
+     "target hook returned shape"),
+    ("diagnose_report_html_is_a_folder",
+     lambda t: ([*DIAGNOSE, "--lr", "0.1", "--report", str(_html_folder(t))],
+                [t / "out" / "diagnosis.json"]), "it is a folder"),
 ]
 
 

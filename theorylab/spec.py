@@ -15,7 +15,7 @@ from enum import Enum
 from numbers import Real
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "Assumption",
@@ -33,6 +33,8 @@ __all__ = [
     "FigureSeries",
     "Finding",
     "Level",
+    "Premise",
+    "PremiseStatus",
     "Report",
     "Source",
     "Tolerance",
@@ -114,6 +116,43 @@ class Convention(BaseModel):
     statement: str
 
 
+class PremiseStatus(str, Enum):
+    """What the premise audit (issue 18) did with a premise a claim's checks could assume."""
+
+    CHECKED_WITHOUT = "checked_without"
+    """The statement is checked without the premise: ``checks`` draw instances where it fails."""
+    STATED = "stated"
+    """The paper needs the premise: it is one of the claim's ``assumptions`` (same ``name``)."""
+    NOT_ASSUMED = "not_assumed"
+    """The audit found the checks do not rest on it: ``checks`` already cover the whole domain."""
+
+
+class Premise(BaseModel):
+    """A premise a claim's checks could silently assume, and what the audit did about it.
+
+    Independence of coupled quantities, zero means, a particular optimum, symmetric laws,
+    equal spectra, a normalisation: each audited premise names the checks that exercise the
+    statement without it (``checked_without`` / ``not_assumed``), or is added to the claim's
+    assumptions because the paper needs it (``stated``). ``finding`` says what the audit
+    found: a verdict that moved, a new counterexample, or why nothing changed.
+    """
+
+    model_config = _FROZEN
+    name: str
+    premise: str = Field(description="The premise in words, e.g. 'label noise has zero mean'")
+    status: PremiseStatus
+    checks: list[str] = Field(default_factory=list,
+                              description="Checks that exercise the statement without it")
+    finding: str = Field(description="What the audit found (verdict moved, counterexample, ...)")
+
+    @model_validator(mode="after")
+    def _evidence_named(self) -> Premise:
+        if self.status is not PremiseStatus.STATED and not self.checks:
+            raise ValueError(f"premise {self.name!r} ({self.status.value}) must name the "
+                             "checks that exercise the statement without it")
+        return self
+
+
 class Tolerance(BaseModel):
     """How agreement is judged, and why those numbers.
 
@@ -153,6 +192,9 @@ class Claim(BaseModel):
     tolerance: Tolerance
     checks: list[CheckSpec] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    premises: list[Premise] = Field(
+        default_factory=list, description="The premise audit: premises the checks could assume"
+    )
     companion_of: str | None = Field(
         default=None, description="For a corrected companion: the id of the claim it corrects"
     )

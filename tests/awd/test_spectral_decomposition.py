@@ -61,3 +61,21 @@ def test_app_e2_derivation_steps_all_hold():
 )
 def test_claim_checks_give_expected_verdicts(check, expected):
     assert check(CheckContext(seed=0)).verdict is expected
+
+
+def test_minibatch_schemes_brute_force_on_two_samples():
+    from theorylab.claims.awd.spectral_decomposition.exact import (
+        _scheme_covariances,
+        minibatch_sampling_schemes,
+    )
+
+    stack = np.array([[[2.0, 1.0], [1.0, 0.0]], [[1.0, 0.0], [0.0, 3.0]]])
+    squares = stack @ stack
+    without, tied = _scheme_covariances(stack, 0.5, 2)
+    # n = b = 2: the only subset is {0, 1}; ordered draws (0,0),(0,1),(1,0),(1,1) with a
+    # repeated sample reusing its dw give 4 H_0^2, H_0^2 + H_1^2 (twice), 4 H_1^2
+    assert np.allclose(without, 0.5 / 4 * squares.sum(axis=0), rtol=RTOL, atol=0)
+    assert np.allclose(tied, 0.5 / 4 * 6 * squares.sum(axis=0) / 4, rtol=RTOL, atol=0)
+    eq13 = awd_noise_covariance(stack, 0.5, 2)
+    assert np.allclose(tied, (1 + 1 / 2) * eq13, rtol=RTOL, atol=0)
+    assert minibatch_sampling_schemes(CheckContext(seed=0)).verdict is Verdict.HOLDS_APPROX

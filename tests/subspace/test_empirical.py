@@ -10,7 +10,6 @@ torch = pytest.importorskip("torch")
 from theorylab.gpu import HessianOperator  # noqa: E402
 from theorylab.gpu.subspace_language_model import markov_corpus, train_to_minimiser  # noqa: E402
 from theorylab.numerics import (  # noqa: E402
-    INDEFINITE,
     POSITIVE_DEFINITE,
     SINGULAR_WITHIN_ROUNDOFF,
     classify_definiteness,
@@ -130,11 +129,11 @@ def test_polish_report_is_truthful_on_the_quick_model(quick_trained):
     assert report.smallest_eigenvalue == pytest.approx(float(eigenvalues[0]), rel=1e-6)
     assert report.largest_eigenvalue == pytest.approx(float(eigenvalues[-1]), rel=1e-6)
     assert not report.converged and not report.minimiser
-    # oracle class from the autograd Hessian: lambda_min is negative far beyond roundoff
+    # oracle class from the autograd Hessian (which class the L-BFGS end point has depends on
+    # the CPU's rounding along 2000 steps: indefinite on one machine, positive definite where
+    # the attention block collapses; the report must agree with the oracle on either)
     margin = roundoff_tolerance(matrix, symmetric=True)
-    assert float(eigenvalues[0]) < -1e3 * margin
     assert report.second_order == classify_definiteness(float(eigenvalues[0]), margin)
-    assert report.second_order == INDEFINITE
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +162,15 @@ def test_quick_probe_point_is_a_verified_minimiser_modulo_symmetry(quick_polishe
     # oracles: autograd gradient and dense autograd Hessian at the polished point
     assert float(gradient.norm()) <= POLISH_TOLERANCE * (1 + abs(value))
     margin = roundoff_tolerance(matrix, symmetric=True)  # n eps ||H||_2 + asymmetry
+    tangents, _ = symmetry_tangents(polished.model, polished.theta)
+    if not bool((tangents.norm(dim=0) > 1e-8 * float(polished.theta.norm())).any()):
+        # the attention block's value/output weights collapsed to 0 on this CPU: no rotation
+        # orbit, so the point is a strict minimiser and must be reported as one
+        assert float(eigenvalues[0]) > margin
+        assert report.converged and report.second_order == POSITIVE_DEFINITE and report.minimiser
+        symmetry = verify_modulo_symmetry(polished, tolerance=POLISH_TOLERANCE)
+        assert symmetry.verified and symmetry.tangent_rank == 0 == symmetry.null_dimension
+        return
     assert abs(float(eigenvalues[0])) <= margin  # zero within roundoff, whatever its sign
     assert report.converged and report.second_order == SINGULAR_WITHIN_ROUNDOFF
     assert not report.minimiser  # not strict: singular, accepted modulo symmetry below
@@ -212,8 +220,9 @@ def test_strict_check_is_blind_to_the_sign_of_roundoff(quick_polished, monkeypat
     original = module._dense_extremes
     reports = []
     for sign in (1.0, -1.0):
+        # lambda_min at half the roundoff margin, of either sign, whatever the trained point
         monkeypatch.setattr(module, "_dense_extremes", lambda matrix, sign=sign: replace(
-            original(matrix), smallest=sign * abs(original(matrix).smallest)))
+            original(matrix), smallest=sign * 0.5 * roundoff_tolerance(matrix, symmetric=True)))
         _, report = module.polish_to_minimiser(polished, tolerance=POLISH_TOLERANCE)
         assert report.iterations == 0 and report.converged  # already at the point
         assert abs(report.smallest_eigenvalue) <= report.roundoff_tolerance

@@ -32,3 +32,19 @@ def test_reduction_error_law_verdict():
     finding = reduction_error_law(context)
     assert finding.verdict is Verdict.HOLDS_APPROX
     assert abs(finding.details["criterion_exponent"] - 4.0) < 0.5
+
+
+def test_ridge_outside_the_losses_breaks_only_the_printed_gradient():
+    from theorylab.claims.subspace.reduction import _ridge_outside, regulariser_outside_losses
+
+    rng = np.random.default_rng(0)
+    increment, center, gap, new, old, difference, _ = _ridge_outside(rng, 4, 3, 0.5)
+    # brute force: central differences are exact (to round-off) on the quadratic increment
+    step, eye = 0.5, np.eye(3)
+    plus, minus = increment(center + step * eye), increment(center - step * eye)
+    assert np.allclose((plus - minus) / (2 * step), new - old, rtol=1e-12, atol=1e-12)
+    assert np.allclose((plus + minus - 2 * gap) / step**2, np.diag(difference), atol=1e-12)
+    assert np.linalg.norm(old) > 1e-3  # w_k* is not a minimiser of L_k
+    finding = regulariser_outside_losses(CheckContext(seed=0))
+    assert finding.verdict is Verdict.NOT_APPLICABLE
+    assert max(finding.details["printed_relative_error"]) > 1e-3

@@ -7,6 +7,7 @@ construction.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import sympy
 
@@ -100,3 +101,24 @@ def test_setup_rejects_bad_sizes():
         label_noise_setup(train_size=2, parameter_count=3, rank=3)
     with pytest.raises(ParameterError):
         label_noise_derivation(train_size=0)
+
+
+def test_skewed_noise_law_has_zero_mean_unit_variance_and_matches_closed_form():
+    from theorylab.claims.tpv.label_noise_spectral_sum.premises import (
+        SKEWED_LAW,
+        skewed_noise_moments,
+    )
+    from theorylab.oracles import qr_solution_map
+    from theorylab.solvers.tpv import label_noise_tpv
+
+    moments = [sum(p * v**k for v, p in SKEWED_LAW) for k in range(4)]
+    assert moments[:3] == pytest.approx([1.0, 0.0, 1.0], abs=1e-15)
+    assert moments[3] == pytest.approx(2**-0.5)  # skewed: third moment != 0
+    rng = np.random.default_rng(1)
+    train = rng.integers(-3, 4, (5, 7)).astype(float)
+    test = rng.integers(-3, 4, (4, 7)).astype(float)
+    result = label_noise_tpv(train, test, 0.5)
+    test_value, train_value = skewed_noise_moments(
+        train, test, 5, 4, 0.5, qr_solution_map(train, result.rank_tolerance)
+    )
+    assert (test_value, train_value) == pytest.approx((result.test, result.train), rel=1e-10)

@@ -121,3 +121,34 @@ def test_sample_whitening_is_impossible_below_d():
     rng = np.random.default_rng(0)
     wide = rng.standard_normal((5, 40))
     assert np.min(np.linalg.eigvalsh(wide.T @ wide / 5)) < 1e-10
+
+
+def test_radial_rows_are_whitened_and_minimal_case_is_exact():
+    # premise audit: isotropic whitened rows of random norm keep a 1/3 relative error
+    from fractions import Fraction
+
+    from theorylab.claims.tpv.linear_label_noise.premises import minimal_radial_instance
+    from theorylab.errata.exact.tpv import CHECKS
+    from theorylab.spec import Counterexample
+
+    instance, claimed, actual = minimal_radial_instance(dimension=4)
+    assert (claimed, actual) == (Fraction(1, 4), Fraction(1, 3))  # E 1/|x|^2 = (1/2 + 1/6)/2
+    recheck = CHECKS[("tpv.linear_label_noise", "radial_whitened_rows")]
+    stored = recheck(Counterexample(instance=instance, message=""))
+    assert stored.refutes and stored.actual.endswith("(ratio 4/3)")
+    # a fixed norm (the sphere) meets n/d exactly at n = 1; a non-whitened law is skipped
+    assert not recheck(Counterexample(instance={**instance, "squared_norms": [4]}, message="")
+                       ).refutes
+    assert recheck(Counterexample(instance={**instance, "squared_norms": [1, 2]}, message="")
+                   ) is None
+
+
+def test_radial_rows_factorise_over_the_radius():
+    import numpy as np
+
+    from theorylab.claims.tpv.linear_label_noise.premises import radial_inverse_gram_traces
+
+    mixed, sphere = radial_inverse_gram_traces(np.random.default_rng(0), 1, 8, 4000)
+    # n = 1: Tr = 1/|x|^2 = 1/(r^2 d) and the sphere trace is exactly 1/d
+    assert np.allclose(sphere, 1 / 8, rtol=1e-12)
+    assert set(np.round(mixed * 8, 12)) == {2.0, round(2 / 3, 12)}

@@ -59,3 +59,49 @@ def test_minibatch_validation():
         minibatch_noise_covariance(np.ones((3, 2)), np.ones(3), 0)
     with pytest.raises(NonFiniteError):
         minibatch_noise_covariance([[np.nan]], [1.0], 1)
+
+
+def test_nonzero_mean_residuals_closed_form_matches_enumeration():
+    # premise audit: i.i.d. residuals uniform on {0, 2} (mean 1), bias + feature rows
+    from theorylab.claims.tpv.sgd_noise_covariance.premises import (
+        enumerated_expected_trace,
+        expected_trace_two_point,
+    )
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 5, 8):
+        rows = np.column_stack([np.ones(n), rng.standard_normal(n)])
+        closed = expected_trace_two_point(rows, (0.0, 2.0), 2)
+        brute = enumerated_expected_trace(rows, (0.0, 2.0), 2)
+        assert closed == pytest.approx(brute, rel=16 * 2**n * n * np.finfo(float).eps)
+
+
+def test_nonzero_mean_minimal_counterexample_in_fractions():
+    from fractions import Fraction
+
+    from theorylab.claims.tpv.sgd_noise_covariance.premises import minimal_bias_instance
+    from theorylab.errata.exact.tpv import CHECKS
+    from theorylab.spec import Counterexample
+
+    instance, claimed, actual = minimal_bias_instance()
+    assert (claimed, actual) == (Fraction(2), Fraction(1, 2))  # relative error (n+1)/(n-1) = 3
+    stored = CHECKS[("tpv.sgd_noise_covariance", "approximation_2_nonzero_mean")](
+        Counterexample(instance=instance, message="")
+    )
+    assert stored.refutes and stored.actual.startswith("E Tr Sigma_xi = 1/2")
+    # zero-mean residuals {-1, 1} on the same rows: E Tr = 1/2, Eq. 54 = 1 (error 1/(n-1) = 1)
+    zero_mean = CHECKS[("tpv.sgd_noise_covariance", "approximation_2_nonzero_mean")](
+        Counterexample(instance={**instance, "residual_values": [-1, 1]}, message="")
+    )
+    assert zero_mean.actual.startswith("E Tr Sigma_xi = 1/2 (relative error 1)")
+
+
+def test_nonzero_mean_check_refutes_the_error_law():
+    from theorylab.checks import CheckContext
+    from theorylab.claims.tpv.sgd_noise_covariance.premises import approximation_2_nonzero_mean
+    from theorylab.spec import Verdict
+
+    finding = approximation_2_nonzero_mean(CheckContext(seed=0))
+    assert finding.verdict is Verdict.REFUTED
+    assert finding.counterexample.actual == "1/2"
+    assert finding.details["errors"][-1] == pytest.approx(1 / 3, rel=0.1)

@@ -3,8 +3,13 @@
 ``--demo`` trains and diagnoses the built-in digits MLP (:mod:`theorylab.diagnose.demo`);
 otherwise ``--model pkg.module:factory`` builds the network, ``--weights FILE`` loads its
 state dict (safetensors, or ``torch.load(weights_only=True)``: never pickle) and
-``--data pkg.module:loader`` returns ``(inputs, targets)`` or batches of them. Every input
-is checked before anything is written: bad input is one line on stderr and exit code 2.
+``--data pkg.module:loader`` returns ``(inputs, targets)`` or batches of them (pairs, or
+dicts of tensors with ``--forward pkg.module:fn`` / ``--target pkg.module:fn``: the hooks of
+:mod:`theorylab.diagnose.inputs`); ``--next-data pkg.module:loader`` (the same forms) is the next
+batch or stream for paper 003. Every input, and that the report can be written, is
+checked before the computation: bad input is one line on stderr and exit code 2. Progress is
+drawn on stderr, a bar per stage and per quantity (:class:`~.progress.TextProgress`); the
+report is ``diagnosis.json``, ``.md`` and ``.html`` with the figures' PNGs.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from theorylab.errors import BackendUnavailableError, ParameterError, ShapeError
+from theorylab.errors import BackendUnavailableError, OutputPathError, ParameterError, ShapeError
 
 from .model import SKIP_NAMES
 
-__all__ = ["DEFAULT_DIAGNOSIS_DIR", "add_diagnose_parser", "load_callable", "run_diagnose"]
+__all__ = ["DEFAULT_DIAGNOSIS_DIR", "add_diagnose_parser", "check_diagnosis_outputs",
+           "load_callable", "run_diagnose"]
 
 DEFAULT_DIAGNOSIS_DIR = Path("theorylab-diagnosis")
 
@@ -35,6 +41,8 @@ def add_diagnose_parser(commands: Any) -> argparse.ArgumentParser:
     command.add_argument("--weights", metavar="FILE", help=".safetensors or a torch state dict")
     command.add_argument("--data", metavar="PKG.MODULE:LOADER",
                          help="returns (inputs, targets) or an iterable of batches")
+    command.add_argument("--next-data", metavar="PKG.MODULE:LOADER",
+                         help="the next batch or stream, loaded like --data (paper 003)")
     command.add_argument("--loss", default="mse",
                          choices=["mse", "cross_entropy", "binary_cross_entropy"])
     command.add_argument("--lr", type=float, metavar="ETA", help="SGD learning rate η > 0")
@@ -44,8 +52,13 @@ def add_diagnose_parser(commands: Any) -> argparse.ArgumentParser:
     command.add_argument("--skip", default="", metavar="PARTS",
                          help=f"comma-separated parts not to compute: "
                               f"{', '.join(SKIP_NAMES)}")
+    command.add_argument("--forward", metavar="PKG.MODULE:FN",
+                         help="forward(model, inputs) -> outputs, e.g. for dict batches")
+    command.add_argument("--target", metavar="PKG.MODULE:FN",
+                         help="target(batch) -> targets (default: the pair's second item or "
+                              "the dict's 'labels')")
     command.add_argument("--report", metavar="DIR", default=str(DEFAULT_DIAGNOSIS_DIR),
-                         help=f"write diagnosis.json and diagnosis.md here "
+                         help=f"write diagnosis.json, .md, .html and the figures here "
                               f"(default {DEFAULT_DIAGNOSIS_DIR}/)")
     return command
 
@@ -124,32 +137,58 @@ def _user_diagnosis(args: argparse.Namespace, progress: Any) -> Any:
         raise ParameterError(f"--lr must be finite and > 0, got {args.lr}")
     if args.batch_size < 1:
         raise ParameterError(f"--batch-size must be >= 1, got {args.batch_size}")
+    hooks = {}
+    for flag, spec in (("--forward", args.forward), ("--target", args.target)):
+        if spec is not None:
+            hooks[flag[2:]] = load_callable(spec, flag)
+            if not callable(hooks[flag[2:]]):
+                raise ParameterError(f"{flag} {spec!r} is not callable")
     model = _call(load_callable(args.model, "--model"), "--model", args.model)
     data = _call(load_callable(args.data, "--data"), "--data", args.data)
+    following = (None if args.next_data is None else
+                 _call(load_callable(args.next_data, "--next-data"), "--next-data",
+                       args.next_data))
     if args.weights is not None:
         _load_weights(model, Path(args.weights))
     from .api import diagnose
 
     return diagnose(model, data, loss=args.loss, learning_rate=args.lr,
                     batch_size=args.batch_size, level=args.level, seed=args.seed,
-                    progress=progress, skip=skip)
+                    progress=progress, skip=skip, next_batch=following, **hooks)
+
+
+def check_diagnosis_outputs(folder: Path) -> None:
+    """Raise :class:`OutputPathError` unless the report folder and its files can be written."""
+    from theorylab.cli_checks import check_output_paths
+
+    from .render import DIAGNOSIS_FILES
+
+    check_output_paths(None, folder)  # the folder exists as one, or can be created
+    if not folder.is_dir():
+        return
+    for target in [*(folder / name for name in DIAGNOSIS_FILES), *folder.glob("figure-*.png")]:
+        if target.is_dir():
+            raise OutputPathError(f"cannot write {target}: it is a folder")
+        if target.exists() and not os.access(target, os.W_OK):
+            raise OutputPathError(f"cannot write {target}: permission denied")
 
 
 def run_diagnose(args: argparse.Namespace, out: Any) -> int:
-    """Run ``theorylab diagnose``: print the summary table and write JSON + Markdown."""
+    """Run ``theorylab diagnose``: bars on stderr, the summary table, JSON/Markdown/HTML."""
     from rich.table import Table
 
-    from theorylab.cli_checks import check_output_paths
+    from .progress import TextProgress
 
     folder = Path(args.report)
-    check_output_paths(None, folder)
+    check_diagnosis_outputs(folder)
+    progress = TextProgress(sys.stderr)
     if args.demo:
         from .demo import demo_diagnosis
 
         out.line("training the demo MLP (64-32-32-1, tanh) on 512 digits, then diagnosing ...")
-        diagnosis = demo_diagnosis(seed=args.seed, level=args.level, progress=out.line)
+        diagnosis = demo_diagnosis(seed=args.seed, level=args.level, progress=progress)
     else:
-        diagnosis = _user_diagnosis(args, out.line)
+        diagnosis = _user_diagnosis(args, progress)
     from .render import summary_rows, write_diagnosis
 
     table = Table(title=f"theorylab diagnosis ({diagnosis.seconds:.1f} s)")

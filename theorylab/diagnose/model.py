@@ -20,7 +20,7 @@ from theorylab.spec import Figure
 __all__ = ["SKIP_NAMES", "AssumptionStatus", "AssumptionVerdict", "Diagnosis", "PaperDiagnosis",
            "Quantity"]
 
-SKIP_NAMES = ("hessian_trace", "spectral_density", "000", "001", "002")
+SKIP_NAMES = ("hessian_trace", "spectral_density", "000", "001", "002", "003", "004")
 """Parts ``diagnose(skip=...)`` / ``--skip`` may leave out: two curvature quantities that
 nothing else depends on, or a whole paper."""
 

@@ -15,12 +15,18 @@ r"""Paper 000 at the user's point: the label-noise TPV and the stationarity prem
   gradient covariance, batches drawn with replacement; paper 000, Eq. 2); the premise holds
   when :math:`s = \|\nabla L\|^2 B/\operatorname{Tr}\Sigma \le 1` (noise dominates), or when
   :math:`\nabla L` vanishes to working precision.
+* The SGD noise covariance's approximations and the Gauss-Newton split
+  (:mod:`~theorylab.diagnose.paper000_noise`, App. D.1-D.2), the SGD TPV for the given
+  :math:`\eta, B` by the paper's Eq. 74 and by the exact Lyapunov solution
+  (:mod:`~theorylab.diagnose.paper000_lyapunov`, App. D.3), and the linearisation premises
+  under a short retrain (:mod:`~theorylab.diagnose.paper000_retrain`).
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from theorylab.gpu import GradientCovarianceOperator, exact_trace, ntk_gram
@@ -30,6 +36,9 @@ from theorylab.spec import Figure
 
 from .figures import spectrum_figure
 from .model import AssumptionStatus, AssumptionVerdict, PaperDiagnosis, Quantity
+from .paper000_lyapunov import lyapunov_quantities
+from .paper000_noise import gauss_newton_split, loss_derivatives, noise_terms
+from .paper000_retrain import retrain_diagnosis
 from .problem import Problem, Timer
 
 __all__ = ["PAPER", "TITLE", "diagnose_paper000", "gradient_roundoff", "stationarity"]
@@ -39,14 +48,22 @@ TITLE = "Trace of the parameter variance (TPV) of SGD: label noise and curvature
 _ROUNDOFF_FACTOR = 8.0
 
 
-def _label_noise_tpv(problem: Problem) -> tuple[list[Quantity], Figure]:
+def _gram(problem: Problem) -> tuple[np.ndarray, float]:
+    """The float64 NTK Gram of the training inputs, then the held-out ones, and its seconds."""
     train = problem.inputs
-    test = problem.held_out[0] if problem.held_out is not None else None
-    every = train if test is None else torch.cat([train, test])
+    every = train if problem.held_out is None else torch.cat([train, problem.held_out[0]])
     with Timer() as timer:
         gram = ntk_gram(problem.model, every, parameters=problem.parameters,
                         device=problem.device, dtype=torch.float64,
                         memory_budget=problem.memory_budget).cpu().numpy()
+    return gram, timer.seconds
+
+
+def _label_noise_tpv(problem: Problem, gram: np.ndarray,
+                     gram_seconds: float) -> tuple[list[Quantity], Figure]:
+    train = problem.inputs
+    test = problem.held_out[0] if problem.held_out is not None else None
+    with Timer() as timer:
         rows = train.shape[0] * problem.num_outputs
         # without held-out data the train rows stand in as the (unused) cross-Gram
         cross = gram[rows:, :rows] if test is not None else gram[:rows, :rows]
@@ -54,7 +71,7 @@ def _label_noise_tpv(problem: Problem) -> tuple[list[Quantity], Figure]:
     scale = problem.num_outputs
     common = {"method": "exact (NTK Gram eigendecomposition, float64)",
               "reference": "paper 000, Theorem 3.2 / App. C.3.2, Eq. 39",
-              "seconds": timer.seconds, "stderr": 0.0}
+              "seconds": gram_seconds + timer.seconds, "stderr": 0.0}
     quantities = [Quantity(
         name="label_noise_tpv_train", symbol="TPV_tr", value=scale * result.train,
         note=(f"σ = {problem.label_noise_std:g}; rank(K) = {result.rank} of {rows} rows, "
@@ -138,14 +155,32 @@ def stationarity(problem: Problem, effective_trace: float) -> tuple[list[Quantit
     return quantities, verdict
 
 
-def diagnose_paper000(problem: Problem, effective_trace: float) -> PaperDiagnosis:
-    """Paper 000's quantities and premises at the user's point."""
+def diagnose_paper000(problem: Problem, effective_trace: float,
+                      hessian_trace: Quantity | None = None) -> PaperDiagnosis:
+    """Paper 000's quantities and premises at the user's point.
+
+    ``hessian_trace`` is the curvature stage's Tr ∇²L (``None`` or valueless when skipped:
+    Eq. 74 and the Gauss-Newton residual are then reported as not computed).
+    """
     quantities, verdict = stationarity(problem, effective_trace)
-    tpv, figure = _label_noise_tpv(problem)
+    by_name = {quantity.name: quantity for quantity in quantities}
+    gram, gram_seconds = _gram(problem)
+    tpv, figure = _label_noise_tpv(problem, gram, gram_seconds)
+    derivatives, output_hessians = loss_derivatives(problem)
+    noise = noise_terms(problem, effective_trace, by_name["gradient_norm"].value,
+                        by_name["gradient_noise_trace"].value, derivatives)
+    split, split_verdict = gauss_newton_split(problem, hessian_trace)
+    rows = problem.num_samples * problem.num_outputs
+    lyapunov = lyapunov_quantities(
+        problem, gram[:rows, :rows], derivatives.cpu().double().numpy(),
+        output_hessians.cpu().double().numpy(), by_name["gradient_noise_trace"].value,
+        noise[0].value, hessian_trace, gram_seconds)
+    retrain, retrain_verdicts, movement = retrain_diagnosis(problem)
     return PaperDiagnosis(
-        paper=PAPER, title=TITLE, quantities=tpv + quantities, assumptions=[verdict],
-        figures=[figure],
+        paper=PAPER, title=TITLE, quantities=tpv + quantities + noise + split + lyapunov + retrain,
+        assumptions=[verdict, split_verdict, *retrain_verdicts], figures=[figure, movement],
         not_computed=[
-            "Lyapunov TPV for the given η and B, the SGD noise covariance's Gauss-Newton split, "
-            "and the Jacobian/NTK movement under a short retrain: not computed in this version",
+            "the multiplicative-noise stationary covariance (theorylab.solvers.lyapunov."
+            "linearised_sgd_stationary, needs a minimiser and (rank J)^4 memory): not computed "
+            "in this version",
         ])

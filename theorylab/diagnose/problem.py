@@ -30,6 +30,9 @@ from theorylab.errors import NonFiniteError, ParameterError, ShapeError
 from theorylab.gpu.adapter import FunctionalModel, Objective
 from theorylab.gpu.parameters import ParameterSelection
 
+from .inputs import Forward, InputHooks, Target, hook_model, read_data
+from .progress import step
+
 __all__ = ["LEVELS", "Level", "Problem", "Timer", "prepare_problem"]
 
 
@@ -50,14 +53,19 @@ class Level:
     """Rademacher probes of the Hessian's spectral density (SLQ); stderr ~ 1/sqrt(probes)."""
     slq_steps: int
     """Lanczos steps per SLQ probe (quadrature nodes; resolution of the density)."""
+    retrain_steps: int
+    """SGD steps of paper 000's short retrain (NTK movement, first-order validity)."""
+    retrain_samples: int
+    """Samples whose Jacobian the retrain tracks (dense :math:`mKp`, twice)."""
 
 
 LEVELS = {
     "quick": Level(top_k=5, kernel_samples=64, hessian_samples=1024, curve_points=16,
-                   exact_trace_parameters=5_000, trace_matvecs=99, slq_probes=10, slq_steps=30),
+                   exact_trace_parameters=5_000, trace_matvecs=99, slq_probes=10, slq_steps=30,
+                   retrain_steps=20, retrain_samples=32),
     "full": Level(top_k=20, kernel_samples=160, hessian_samples=2048, curve_points=40,
                   exact_trace_parameters=50_000, trace_matvecs=300, slq_probes=30,
-                  slq_steps=80),
+                  slq_steps=80, retrain_steps=100, retrain_samples=64),
 }
 
 
@@ -81,6 +89,11 @@ class Problem:
     label_noise_std: float
     seed: int
     timings: dict[str, float] = field(default_factory=dict)
+    hooks: InputHooks | None = None
+    """How further inputs (a next batch) are put in the form ``model`` takes (``hooks.pack``);
+    ``model``/``parameters`` are the wrapped network and selection when hooks are in use."""
+    next_batch: tuple[torch.Tensor, torch.Tensor] | None = None
+    """The validated next batch or stream that grows the training set (paper 003)."""
 
     @property
     def functional(self) -> FunctionalModel:
@@ -121,6 +134,7 @@ class Timer:
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self._start
+        step()  # a live progress tick for the running stage (theorylab.diagnose.progress)
 
 
 @contextmanager
@@ -135,26 +149,9 @@ def _shape_errors(what: str) -> Iterator[None]:
         raise ShapeError(f"{what}: {detail}") from None
 
 
-def _materialise(data: Any) -> tuple[Any, Any]:
-    """``(inputs, targets)`` from a pair, a callable returning one, or an iterable of batches."""
-    if callable(data) and not isinstance(data, torch.Tensor):
-        data = data()
-    if (isinstance(data, tuple | list) and len(data) == 2
-            and not isinstance(data[0], tuple | list)):
-        return data[0], data[1]
-    if isinstance(data, torch.Tensor) or hasattr(data, "__array__"):
-        raise ShapeError("data must be (inputs, targets): targets are needed for the loss")
-    try:
-        batches = list(data)
-    except TypeError:
-        raise ParameterError(
-            f"data must be (inputs, targets), a callable returning it, or an iterable of "
-            f"(inputs, targets) batches, got {type(data).__name__}"
-        ) from None
-    if not batches or not all(isinstance(b, tuple | list) and len(b) == 2 for b in batches):
-        raise ShapeError("every batch of data must be an (inputs, targets) pair")
-    return (torch.cat([torch.as_tensor(b[0]) for b in batches]),
-            torch.cat([torch.as_tensor(b[1]) for b in batches]))
+def _materialise(data: Any, target: Any = None) -> tuple[Any, Any]:
+    """``(inputs, targets)`` of ``data`` (:func:`theorylab.diagnose.inputs.read_data`)."""
+    return read_data(data, target)
 
 
 def _check_learning_rate(learning_rate: Any) -> float:
@@ -183,6 +180,19 @@ def _check_finite_model(model: torch.nn.Module) -> None:
             raise NonFiniteError(f"weight {name!r} has {bad} NaN or infinite entries")
 
 
+def _further_split(data: Any, what: str, objective: Objective, hooks: InputHooks,
+                   target: Target | None) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """A further ``(inputs, targets)`` split (held-out, next batch), checked like ``data``."""
+    if data is None:
+        return None
+    inputs, targets = _materialise(data, target)
+    with _shape_errors(f"the {what} inputs do not fit the model"):
+        check = Objective(objective.functional, hooks.pack(inputs), targets,
+                          loss=objective.loss)
+    return (torch.cat([b[0] for b in check.batches]),
+            torch.cat([b[1] for b in check.batches]))
+
+
 def prepare_problem(
     model: torch.nn.Module,
     data: Any,
@@ -198,8 +208,14 @@ def prepare_problem(
     held_out: Any = None,
     label_noise_std: float = 1.0,
     seed: int = 0,
+    forward: Forward | None = None,
+    target: Target | None = None,
+    next_batch: Any = None,
 ) -> Problem:
     """Validate the arguments of :func:`theorylab.diagnose` and build the :class:`Problem`.
+
+    ``forward`` / ``target`` are the hooks of :mod:`theorylab.diagnose.inputs` (dict batches).
+    ``held_out`` and ``next_batch`` take the forms of ``data`` and are checked like it.
 
     Raises
     ------
@@ -222,25 +238,23 @@ def prepare_problem(
         raise ParameterError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     eta = _check_learning_rate(learning_rate)
     _check_finite_model(model)
-    inputs, targets = _materialise(data)
+    inputs, targets = _materialise(data, target)
+    hooks = hook_model(model, inputs, forward=forward, parameters=parameters, dtype=dtype)
+    model, parameters = hooks.model, hooks.parameters
     with _shape_errors("the inputs do not fit the model, or the targets its outputs"):
-        objective = Objective(model, inputs, targets, loss=loss, parameters=parameters,
+        objective = Objective(model, hooks.pack(inputs), targets, loss=loss,
+                              parameters=parameters,
                               device=device, dtype=dtype)
     batch = _check_batch_size(batch_size, objective.num_samples)
     x = torch.cat([b[0] for b in objective.batches])
     y = torch.cat([b[1] for b in objective.batches])
-    extra = None
-    if held_out is not None:
-        test_inputs, test_targets = _materialise(held_out)
-        with _shape_errors("the held-out inputs do not fit the model"):
-            check = Objective(objective.functional, test_inputs, test_targets,
-                              loss=objective.loss)
-        extra = (torch.cat([b[0] for b in check.batches]),
-                 torch.cat([b[1] for b in check.batches]))
+    extra = _further_split(held_out, "held-out", objective, hooks, target)
+    following = _further_split(next_batch, "next-batch", objective, hooks, target)
     name = objective.loss.name if isinstance(loss, str) else f"callable ({objective.loss.name})"
     functional = objective.functional
     return Problem(model=model, inputs=x, targets=y, held_out=extra, objective=objective,
                    loss_name=name, learning_rate=eta, batch_size=batch, parameters=parameters,
                    dtype=functional.dtype, device=functional.device,
                    memory_budget=memory_budget, level=LEVELS[level],
-                   label_noise_std=float(label_noise_std), seed=seed)
+                   label_noise_std=float(label_noise_std), seed=seed, hooks=hooks,
+                   next_batch=following)

@@ -63,6 +63,11 @@ def render_html(sheet: Sheet) -> str:
             ["Claim", "Where", "Quick", "Full"],
             [[f"<code>{html_escape(c)}</code>", html_escape(w), _verdict(q), _verdict(f)]
              for c, w, q, f in sheet.others])]
+    if sheet.audited:
+        parts += ["<h2>Premise audit</h2>", f"<p>{html_escape(say.PREMISE_INTRO)}</p>",
+                  html_table(["Claim", "Premise", "Outcome", "Checks", "Finding"],
+                             [[f"<code>{html_escape(row[0])}</code>",
+                               *map(html_escape, row[1:])] for row in say.premise_rows(sheet)])]
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

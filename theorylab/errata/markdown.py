@@ -31,6 +31,11 @@ def render_markdown(sheet: Sheet) -> str:
                   "|---|---|---|---|"]
         lines += [f"| `{cid}` | {_cell(where)} | {q} | {_cell(f)} |"
                   for cid, where, q, f in sheet.others]
+    if sheet.audited:
+        lines += ["", "## Premise audit", "", say.PREMISE_INTRO, "",
+                  "| claim | premise | outcome | checks | finding |", "|---|---|---|---|---|"]
+        lines += [f"| `{cid}` | {_cell(premise)} | {outcome} | {_cell(checks)} | {_cell(finding)} |"
+                  for cid, premise, outcome, checks, finding in say.premise_rows(sheet)]
     return "\n".join(lines) + "\n"
 
 

@@ -70,3 +70,5 @@ class Sheet:
     """(id, location, quick, full) of every claim that no level refutes."""
     quick_source: str
     full_sources: tuple[str, ...] = field(default_factory=tuple)
+    audited: tuple[Claim, ...] = field(default_factory=tuple)
+    """Every claim of the paper (companions too) whose spec lists a premise audit."""

@@ -144,4 +144,5 @@ def build_sheet(paper: Paper, quick: Report, full_files: Sequence[Path], quick_s
         ))
     folders = full.folders(list(claims))
     return Sheet(paper, tuple(entries), tuple(others), quick_source,
-                 tuple(folder.as_posix() for folder in folders))
+                 tuple(folder.as_posix() for folder in folders),
+                 tuple(claim for claim in claims.values() if claim.premises))

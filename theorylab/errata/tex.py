@@ -139,6 +139,12 @@ def render_latex(sheet: Sheet) -> str:
         parts += [rf"\item \texttt{{{tex_text(c)}}} ({tex_text(w)}): quick {tex_text(q)}, "
                   f"full {tex_text(f)}" for c, w, q, f in sheet.others]
         parts.append(r"\end{itemize}")
+    if sheet.audited:
+        parts += [r"\section*{Premise audit}", tex_text(say.PREMISE_INTRO), r"\begin{itemize}"]
+        parts += [rf"\item \texttt{{{tex_text(cid)}}}: {tex_text(premise)} --- "
+                  rf"\emph{{{tex_text(outcome)}}} ({tex_text(checks)}). {tex_text(finding)}"
+                  for cid, premise, outcome, checks, finding in say.premise_rows(sheet)]
+        parts.append(r"\end{itemize}")
     parts.append(r"\end{document}")
     return "\n".join(parts) + "\n"
 

@@ -8,13 +8,14 @@ from typing import Any
 from theorylab.errata.exact.common import small_rational
 from theorylab.errata.exact.registry import NUMERIC_ONLY
 from theorylab.errata.model import Entry, HandExample, Reason, Sheet
-from theorylab.spec import Claim, Counterexample
+from theorylab.spec import Claim, Counterexample, PremiseStatus
 
 __all__ = [
     "exact_line",
     "example_message",
     "location",
     "no_hand_example",
+    "premise_rows",
     "provenance",
     "shown_counterexample",
     "value_text",
@@ -89,3 +90,23 @@ def counterexample_parts(reason: Reason, example: Counterexample) -> tuple[str, 
     return value_text(example.claimed), value_text(example.actual), example_message(
         reason, example
     )
+
+
+PREMISE_STATUS = {
+    PremiseStatus.CHECKED_WITHOUT: "checked without it",
+    PremiseStatus.STATED: "needed: stated as an assumption",
+    PremiseStatus.NOT_ASSUMED: "not assumed: the checks cover it",
+}
+"""How each audit outcome reads on a sheet."""
+
+PREMISE_INTRO = ("Premises a claim's checks could silently assume (independence, zero means, a "
+                 "particular optimum, symmetric laws, equal spectra, a normalisation), and what "
+                 "the audit did with each: checked the statement without it, or stated it as an "
+                 "assumption the paper needs.")
+
+
+def premise_rows(sheet: Sheet) -> list[tuple[str, str, str, str, str]]:
+    """(claim id, premise, outcome, checks, finding) for every audited premise of the sheet."""
+    return [(claim.id, premise.premise, PREMISE_STATUS[premise.status],
+             ", ".join(premise.checks) or "—", premise.finding)
+            for claim in sheet.audited for premise in claim.premises]

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import partial
 from typing import Any
 
 import numpy as np
 
+from theorylab.errors import ParameterError
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG
 from theorylab.spec import Assumption, Claim, Convention, Counterexample, Finding, Verdict
@@ -33,6 +35,7 @@ __all__ = [
     "sgd_problem_strategy",
     "sgd_search",
     "sgd_search_pair",
+    "small_rationals",
 ]
 
 EXACT_RTOL = 1e-12
@@ -104,6 +107,21 @@ def hadamard_ntk(eigenvalues: list[float]) -> np.ndarray:
         raise ValueError("the number of eigenvalues must be a power of two")
     frame = frame / np.sqrt(len(eigenvalues))
     return frame @ np.diag(eigenvalues) @ frame.T
+
+
+def small_rationals(values: object, *, denominator: int = 100) -> list:
+    """A float64 array as the small rationals it rounds, each stored as its nearest float.
+
+    A hand-minimal counterexample stores exact numbers (the errata re-check them in exact
+    arithmetic); each entry must lie within ``eps * size * max(1, max|value|)`` of a rational
+    with denominator at most ``denominator``, else :class:`~theorylab.errors.ParameterError`.
+    """
+    array = np.asarray(values, dtype=float)
+    tolerance = np.finfo(float).eps * array.size * max(1.0, float(np.max(np.abs(array))))
+    exact = np.vectorize(lambda x: float(Fraction(x).limit_denominator(denominator)))(array)
+    if np.max(np.abs(exact - array)) > tolerance:
+        raise ParameterError("the values are not small rationals to float64 rounding")
+    return exact.tolist()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from theorylab.claims.seos.common import (
     ntk_setting,
     setting_ntks,
     sgd_search_pair,
+    small_rationals,
 )
 from theorylab.claims.seos.paper import cite
 from theorylab.derivations import judge_derivation
@@ -134,16 +135,25 @@ def matrix_statement(context: CheckContext) -> Finding:
     )
 
 
+MINIMAL = {"ntk": [[0.8, 0.4], [0.4, 0.8]], "eta": 1.0, "B": 1}
+"""Hand-minimal SGD instance: eigenvalues 6/5, 2/5, ``B = 1`` of ``D = 2``, ``eta = 1``."""
+
+
 def _sgd_case(ntk: np.ndarray, eta: float, batch: int) -> dict[str, object]:
+    """The exact instance (``A``, ``B`` as the small rationals they are) and its float64 figures."""
     parts = noise_kernel_matrices(ntk, eta, batch)
     norm = noise_kernel_norm(ntk, eta, batch)
     state = np.ones(len(ntk))
     for _ in range(4000):
         state = (parts.deterministic + parts.stochastic) @ state
     return {
-        "ntk": np.round(ntk, 6).tolist(),
-        "eta": eta,
-        "B": batch,
+        "instance": {
+            "ntk": ntk.tolist(),
+            "eta": eta,
+            "B": batch,
+            "A": small_rationals(parts.deterministic),
+            "B_noise": small_rationals(parts.stochastic),
+        },
         "A_diagonal": np.diag(parts.deterministic).tolist(),
         "norm_A": norm.deterministic_norm,
         "K": norm.value,
@@ -157,7 +167,7 @@ def _sgd_case(ntk: np.ndarray, eta: float, batch: int) -> dict[str, object]:
     kind=CheckKind.EXACT,
     description=(
         "SGD's own A and B: PSD-ness across regimes, and the 'iff' on the hand-minimal instance "
-        "D=2, B=1, Θ=[[0.8,0.4],[0.4,0.8]], η=1 (A = diag(-1.4, 0.2))"
+        "D=2, B=1, Θ=[[4/5,2/5],[2/5,4/5]], η=1 (A = diag(-7/5, 1/5), stored exactly)"
     ),
 )
 def sgd_matrices(context: CheckContext) -> Finding:
@@ -172,7 +182,7 @@ def sgd_matrices(context: CheckContext) -> Finding:
                 parts = noise_kernel_matrices(ntk, eta, batch)
                 negative += bool(np.min(np.diag(parts.deterministic)) < 0)
                 count += 1
-    case = _sgd_case(np.array([[0.8, 0.4], [0.4, 0.8]]), 1.0, 1)
+    case = _sgd_case(np.array(MINIMAL["ntk"]), MINIMAL["eta"], MINIMAL["B"])
     theorem_says_stable = case["norm_A"] < 1 and case["K"] < 1
     actually_stable = case["rho_diagonal"] < 1
     refuted = negative > 0 or theorem_says_stable != actually_stable
@@ -185,9 +195,10 @@ def sgd_matrices(context: CheckContext) -> Finding:
     return judged(
         not refuted,
         summary,
-        instance=lambda: case,
-        claimed="A PSD; ||A||>=1 => divergence",
-        actual="A = diag(-1.4, 0.2); converges",
+        instance=lambda: case["instance"],
+        claimed=f"A PSD; ||A||={case['norm_A']:.2f} >= 1 => divergence",
+        actual=f"A_diag={np.diag(case['instance']['A']).tolist()}; "
+        f"rho(A+B)={case['rho_diagonal']:.4f} < 1: converges",
         residual=float(case["norm_A"]),
         bound=1.0,
         instances=count + 1,

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from theorylab.claims.seos.common import exact_finding, ntk_setting
+from theorylab.claims.seos.common import exact_finding, ntk_setting, small_rationals
 from theorylab.claims.seos.paper import cite
 from theorylab.figures import figure
 from theorylab.findings import judged
 from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.noise_kernel import (
+    noise_coupling,
     noise_kernel_norm,
     noise_kernel_norm_hd,
     noise_kernel_norm_trace,
 )
+from theorylab.solvers.noise_kernel_inputs import batch_fractions
 from theorylab.solvers.noise_kernel_second_moment import (
     noise_kernel_norm_full,
     second_moment_spectral_radius,
@@ -220,17 +222,21 @@ def full_criterion(context: CheckContext) -> Finding:
     )
 
 
+MINIMAL = {"ntk": [[1.36, -0.48], [-0.48, 1.64]], "eta": 0.64, "B": 1}
+r"""``D = 2``, ``B = 1``: eigenvalues (1, 2) rotated by the Pythagorean angle
+(:math:`\cos = 4/5`, :math:`\sin = 3/5`), so the NTK is rational (``[[34/25, -12/25],
+[-12/25, 41/25]]``); :math:`\eta = 16/25` (:math:`\eta\lambda_{\max} = 32/25 < 2`)."""
+
+
 def _minimal_instance() -> dict[str, object]:
-    angle = np.pi / 8
-    frame = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    ntk = frame @ np.diag([0.125, 0.25]) @ frame.T
+    """The stored exact instance and its float64 ``K``, ``K_full`` and ``max|lambda(T)|``."""
+    ntk, eta, batch = np.array(MINIMAL["ntk"]), float(MINIMAL["eta"]), int(MINIMAL["B"])
     return {
-        "ntk": ntk.tolist(),
-        "eta": 4.5,
-        "B": 1,
-        "K": noise_kernel_norm(ntk, 4.5, 1).value,
-        "K_full": noise_kernel_norm_full(ntk, 4.5, 1),
-        "rho_T": second_moment_spectral_radius(ntk, 4.5, 1, method="dense").spectral_radius,
+        "instance": {"ntk": small_rationals(ntk), "eta": eta, "B": batch},
+        "eigenvalues": np.linalg.eigvalsh(ntk).tolist(),
+        "K": noise_kernel_norm(ntk, eta, batch).value,
+        "K_full": noise_kernel_norm_full(ntk, eta, batch),
+        "rho_T": second_moment_spectral_radius(ntk, eta, batch, method="dense").spectral_radius,
     }
 
 
@@ -246,15 +252,16 @@ def k_versus_full_operator(context: CheckContext) -> Finding:
     case = _minimal_instance()
     agree = (case["K"] < 1) == (case["rho_T"] < 1)
     summary = (
-        f"D=2, B=1, eigenvalues (1/8, 1/4) rotated by pi/8, eta=4.5: K={case['K']:.4f} "
-        f"< 1 but max|lambda(T)|={case['rho_T']:.4f} > 1 (K_full={case['K_full']:.4f})"
+        f"D=2, B=1, eigenvalues (1, 2) rotated by cos=4/5, sin=3/5, eta=16/25: "
+        f"K={case['K']:.4f} {'<' if case['K'] < 1 else '>='} 1, max|lambda(T)|="
+        f"{case['rho_T']:.4f} (K_full={case['K_full']:.4f})"
     )
     return judged(
         agree,
         summary,
-        instance=lambda: case,
-        claimed="K < 1 => convergence",
-        actual="max|lambda(T)| > 1",
+        instance=lambda: case["instance"],
+        claimed=f"K = {case['K']:.4f} < 1 => convergence",
+        actual=f"max|lambda(T)| = {case['rho_T']:.4f} > 1",
         lhs=float(case["K"]),
         rhs=float(case["rho_T"]),
         instances=1,
@@ -320,4 +327,73 @@ def stability_measures_curve(context: CheckContext) -> Finding:
             list(curves.items()),
         ),
         details={"curves": curves, "etas": etas.tolist()},
+    )
+
+
+DEGENERATE = {"frame": [[1 / 3, 2 / 3, 2 / 3], [2 / 3, 1 / 3, -2 / 3], [2 / 3, -2 / 3, 1 / 3]],
+              "eigenvalues": [1.0, 1.0, 4.0], "rotation": [0.8, 0.6], "eta": 0.3125, "B": 1}
+r"""A repeated NTK eigenvalue: :math:`\hat\Theta = Q\,\mathrm{diag}(1, 1, 4)Q^\top` (``Q`` a
+rational orthogonal matrix), ``B = 1``, :math:`\eta = 5/16`; the second eigenframe turns
+the eigenvalue-1 plane of ``Q`` by the Pythagorean angle (:math:`\cos = 4/5`)."""
+
+
+def _frame_k(eigenvalues: np.ndarray, frame: np.ndarray, eta: float, batch: int) -> float:
+    r""":math:`\mathcal{K}` (Eq. 9) with ``C`` (Eq. 8) taken in the given orthonormal eigenframe."""
+    size = len(eigenvalues)
+    beta, tilde = batch_fractions(batch, size)
+    scaled = eta * eigenvalues
+    gap = 1 - (1 - scaled) ** 2 - (tilde / beta - 1) * scaled**2
+    noise = (1 - tilde) / beta * eta**2 * np.outer(eigenvalues, eigenvalues)
+    return float(np.max(np.linalg.eigvals(noise * noise_coupling(frame) / gap[:, None]).real))
+
+
+def _degenerate_case() -> dict[str, object]:
+    """Both eigenframes' K and the frame-free max|lambda(T)| on :data:`DEGENERATE`."""
+    frame, eigenvalues = np.array(DEGENERATE["frame"]), np.array(DEGENERATE["eigenvalues"])
+    eta, batch = float(DEGENERATE["eta"]), int(DEGENERATE["B"])
+    cos, sin = DEGENERATE["rotation"]
+    turn = np.eye(3)
+    turn[:2, :2] = [[cos, -sin], [sin, cos]]
+    ntk = frame @ np.diag(eigenvalues) @ frame.T
+    turned = frame @ turn @ np.diag(eigenvalues) @ (frame @ turn).T
+    return {
+        "instance": {"ntk": small_rationals(ntk)} | {k: v for k, v in DEGENERATE.items()
+                                                      if k != "eigenvalues"},
+        "frame_gap": float(np.max(np.abs(turned - ntk))),
+        "K_frames": [_frame_k(eigenvalues, frame, eta, batch),
+                     _frame_k(eigenvalues, frame @ turn, eta, batch)],
+        "rho_T": second_moment_spectral_radius(ntk, eta, batch, method="dense").spectral_radius,
+    }
+
+
+@CATALOG.check(
+    S_EOS_PREDICTION,
+    kind=CheckKind.EXACT,
+    description=(
+        "equal NTK eigenvalues: K (Eq. 8-9) in two eigenframes of the same NTK vs the "
+        "frame-free max|lambda(T)|; D=3, eigenvalues (1, 1, 4), B=1, eta=5/16"
+    ),
+)
+def degenerate_spectrum(context: CheckContext) -> Finding:
+    """K must be one number per NTK for 'diverges iff K > 1' to be a statement about SGD."""
+    case = _degenerate_case()
+    low, high = sorted(case["K_frames"])
+    rho = float(case["rho_T"])
+    same_ntk = case["frame_gap"] <= np.finfo(float).eps * 9 * 4  # eps x entries x norm
+    agree = all((k > 1) == (rho > 1) for k in case["K_frames"])
+    summary = (
+        f"NTK Q diag(1,1,4) Q^T, B=1, eta=5/16: K={case['K_frames'][0]:.4f} in frame Q, "
+        f"{case['K_frames'][1]:.4f} in Q turned in the repeated eigenspace "
+        f"(same NTK to {case['frame_gap']:.1e}); max|lambda(T)|={rho:.4f}"
+    )
+    return judged(
+        agree and same_ntk,
+        summary,
+        instance=lambda: case["instance"],
+        claimed=f"diverges iff K > 1: K = {low:.4f} or {high:.4f} for the same NTK",
+        actual=f"max|lambda(T)| = {rho:.4f}",
+        lhs=low,
+        rhs=high,
+        instances=2,
+        details=case,
     )

@@ -17,7 +17,11 @@ exact limits; the three inequalities by a hypothesis search over
 (each certified :math:`\preceq` with a rational witness) and the proof of Prop. 4.2 has a wrong
 factor (:math:`\theta^\top F(F+\Lambda)^{-1}\Lambda\theta` for
 :math:`\theta^\top\Lambda(F+\Lambda)^{-1}\Lambda\theta`); the statements survive, so the
-``.corrected`` companion carries the repaired proof.
+``.corrected`` companion carries the repaired proof. The Monte Carlo model of Props 2.2/4.1 sits
+at :math:`\theta^* = 0`, where the first step of Eq. 12 is an equality;
+:mod:`~theorylab.claims.softrank.calibration` adds a model calibrated at :math:`\theta^* = 1`
+on which the printed chain reads :math:`3/4 \succeq 1 \succeq 2` (exact counterexample) while
+the statement's bounds hold.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ from __future__ import annotations
 import numpy as np
 
 from theorylab.claims.softrank.asymptotics import combine, model_sweeps, sweep_figure
+from theorylab.claims.softrank.calibration import shifted_model_finding
 from theorylab.claims.softrank.common import check_each, labelled_derivation_pair
 from theorylab.claims.softrank.models import (
     GapModel,
     calibrated_model,
     gaussian_model,
     logistic_model,
+    shifted_calibrated_model,
 )
 from theorylab.claims.softrank.paper import cite
 from theorylab.error_laws import loglog_slope
@@ -40,9 +46,18 @@ from theorylab.registry import CATALOG, CheckContext
 from theorylab.solvers.soft_rank import regularizer_matrix, soft_rank, soft_rank_squared
 from theorylab.spec import CheckKind, Counterexample, Finding, Verdict
 
-__all__ = ["CALIBRATED_GAP", "CALIBRATED_GAP_CORRECTED", "prop41_quantities", "prop41_search"]
+__all__ = [
+    "CALIBRATED_GAP",
+    "CALIBRATED_GAP_CORRECTED",
+    "prop41_quantities",
+    "prop41_search",
+    "shifted_optimum_eq12",
+    "shifted_optimum_eq12_corrected",
+]
 
 BOUND_Z = 4.0
+EXACTLY_CALIBRATED = (0, 1)
+"""Indices of the models of :func:`_calibrated_models` calibrated exactly at every λ."""
 
 CALIBRATED_GAP, CALIBRATED_GAP_CORRECTED = CATALOG.add_specs(__file__, cite)
 FLOAT_RTOL = CALIBRATED_GAP.tolerance.rtol
@@ -69,6 +84,7 @@ labelled_derivation_pair(
 def _calibrated_models() -> dict[str, GapModel]:
     return {
         "exactly calibrated (λ=0.3)": calibrated_model(0.3),
+        "exactly calibrated, θ* = 1 (λ=1/4)": shifted_calibrated_model(),
         "well-specified logistic (λ=0.01)": logistic_model(calibrated=True, regularization=0.01),
         "well-specified Gaussian (λ=0.05)": gaussian_model(calibrated=True, regularization=0.05),
     }
@@ -109,7 +125,8 @@ def monte_carlo_limits_and_bounds(context: CheckContext) -> Finding:
                 "bound": cap,
                 "excess_z": excess_z,
             }
-            if index == 0 and (excess_z > BOUND_Z or result.limit > cap * (1 + FLOAT_RTOL)):
+            too_big = excess_z > BOUND_Z or result.limit > cap * (1 + FLOAT_RTOL)
+            if index in EXACTLY_CALIBRATED and too_big:
                 exact_violation = True
         bounds[name] = record
     verdict = Verdict.REFUTED if exact_violation else limit_verdict
@@ -121,7 +138,8 @@ def monte_carlo_limits_and_bounds(context: CheckContext) -> Finding:
             f"{r.limit:.4f}, slope {r.slope if r.slope is None else round(r.slope, 2)}"
             for r in gap_sweeps
         )
-        + f"; Prop. 4.1 bounds {'violated' if exact_violation else 'hold'} on the calibrated model",
+        + f"; Prop. 4.1 bounds {'violated' if exact_violation else 'hold'} on the exactly "
+        "calibrated models",
         error_law="|n·E[X_n] − limit| = O(1/n)",
         instances=sum(len(r.sizes) for results in sweeps.values() for r in results),
         figure=sweep_figure(
@@ -133,6 +151,31 @@ def monte_carlo_limits_and_bounds(context: CheckContext) -> Finding:
             "prop41_bounds": bounds,
         },
     )
+
+
+# --------------------------------------------------------------------------- θ* ≠ 0
+
+
+@CATALOG.check(
+    CALIBRATED_GAP,
+    kind=CheckKind.EXACT,
+    description="Eq. 12 as printed (⪰) and the Prop. 4.1 bounds on a two-atom Bernoulli model "
+    "calibrated at θ* = 1 ≠ 0 (λ = 1/4, C = F = H = 1/4, C_Λ = 3/16): premises measured",
+)
+def shifted_optimum_eq12(context: CheckContext) -> Finding:
+    """The printed chain 3/4 ⪰ 1 ⪰ 2 fails; the statement's bounds hold (module doc)."""
+    return shifted_model_finding(corrected=False, rtol=FLOAT_RTOL)
+
+
+@CATALOG.check(
+    CALIBRATED_GAP_CORRECTED,
+    kind=CheckKind.EXACT,
+    description="Eq. 12 repaired (⪯) and the Prop. 4.1 bounds on the model calibrated at "
+    "θ* = 1 ≠ 0 (λ = 1/4)",
+)
+def shifted_optimum_eq12_corrected(context: CheckContext) -> Finding:
+    """The repaired chain 3/4 ⪯ 1 ⪯ 2 and the bounds hold."""
+    return shifted_model_finding(corrected=True, rtol=FLOAT_RTOL)
 
 
 # --------------------------------------------------------------------------- property

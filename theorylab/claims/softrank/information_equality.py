@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from theorylab.claims.softrank.calibration import eq2_residuals, information_residuals
 from theorylab.claims.softrank.common import derivation_check
-from theorylab.claims.softrank.models import calibrated_model, logistic_model
+from theorylab.claims.softrank.models import (
+    calibrated_model,
+    logistic_model,
+    shifted_calibrated_model,
+)
 from theorylab.claims.softrank.paper import cite
 from theorylab.falsify import PropertySearch
 from theorylab.registry import CATALOG, CheckContext
-from theorylab.solvers.generalization_gap import FiniteBernoulliModel
 from theorylab.spec import CheckKind, Counterexample, Finding, Verdict
 
 __all__ = ["INFORMATION_EQUALITY", "eq2_residuals", "information_equality_search"]
@@ -25,46 +29,6 @@ __all__ = ["INFORMATION_EQUALITY", "eq2_residuals", "information_equality_search
 
 (INFORMATION_EQUALITY,) = CATALOG.add_specs(__file__, cite)
 EXACT_RTOL = INFORMATION_EQUALITY.tolerance.rtol
-
-
-def _relative(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
-
-
-def eq2_residuals(model: FiniteBernoulliModel, theta: np.ndarray) -> dict[str, float]:
-    """Relative violations of the three Eq. 2 conditions and of calibration given r."""
-    logits = model.logits(theta[None])[0]
-    prob = 1 / (1 + np.exp(-logits))
-    jac = model.atoms + model.curvatures[:, None] * theta[None]
-    w = model.weights
-    second = model.p * (1 - prob) ** 2 + (1 - model.p) * prob**2
-    outer = np.einsum("jd,je->jde", jac, jac)
-    lhs1 = np.einsum("j,jde->de", w * second, outer)
-    rhs1 = (w @ second) * np.einsum("j,jde->de", w, outer)
-    variance = prob * (1 - prob)
-    lhs2 = np.einsum("j,jde->de", w * variance, outer)
-    rhs2 = (w @ variance) * np.einsum("j,jde->de", w, outer)
-    mean_e = prob - model.p
-    lhs3 = np.sum(w * mean_e * model.curvatures)
-    rhs3 = (w @ mean_e) * (w @ model.curvatures)
-    calibration = 0.0
-    for value in np.unique(np.round(logits, 12)):
-        group = np.isclose(logits, value, rtol=0, atol=1e-12)
-        calibration = max(calibration, abs(w[group] @ mean_e[group]) / w[group].sum())
-    return {
-        "J_vs_eeT": _relative(lhs1, rhs1),
-        "J_vs_Sigma": _relative(lhs2, rhs2),
-        "e_vs_hessian_N": float(abs(lhs3 - rhs3)),
-        "calibration_given_r": float(calibration),
-    }
-
-
-def _equalities(model: FiniteBernoulliModel) -> dict[str, float]:
-    population = model.population()
-    return {
-        "C_vs_F": _relative(population.gradient_covariance, population.fisher),
-        "H_vs_F": _relative(population.hessian, population.fisher),
-    }
 
 
 derivation_check(
@@ -87,7 +51,7 @@ def calibrated_misspecified_model(context: CheckContext) -> Finding:
         model = calibrated_model(lam)
         theta = model.population().theta_star
         assumptions = eq2_residuals(model, theta)
-        equalities = _equalities(model)
+        equalities = information_residuals(model)
         given_x = float(np.max(np.abs(model.p - 1 / (1 + np.exp(-model.logits(theta[None])[0])))))
         records[f"lambda={lam}"] = {
             **assumptions,
@@ -99,7 +63,7 @@ def calibrated_misspecified_model(context: CheckContext) -> Finding:
     control = logistic_model(calibrated=False, regularization=1e-3)
     records["negative_control_misspecified_logistic"] = {
         **eq2_residuals(control, control.population().theta_star),
-        **_equalities(control),
+        **information_residuals(control),
     }
     if assumption_worst > EXACT_RTOL:
         verdict = Verdict.NOT_APPLICABLE
@@ -114,6 +78,37 @@ def calibrated_misspecified_model(context: CheckContext) -> Finding:
         bound=EXACT_RTOL,
         instances=2,
         details=records,
+    )
+
+
+@CATALOG.check(
+    INFORMATION_EQUALITY,
+    kind=CheckKind.EXACT,
+    description="model calibrated at a point that is not stationary for the unregularised "
+    "loss (θ* = 1 of ridge λ = 1/4, E[Jᵀe] = −1/4 ≠ 0): Eq. 2, calibration, then C = F = H",
+)
+def calibrated_off_stationary_point(context: CheckContext) -> Finding:
+    """Prop. 2.2 needs no stationarity: the other checks' points all have E[Jᵀe] = 0."""
+    model = shifted_calibrated_model()
+    theta = model.population().theta_star
+    assumptions = eq2_residuals(model, theta)
+    equalities = information_residuals(model)
+    prob = 1 / (1 + np.exp(-model.logits(theta[None])[0]))
+    gradient = float(np.linalg.norm((model.weights * (prob - model.p)) @ model.atoms))
+    worst = max(equalities.values())
+    if max(assumptions.values()) > EXACT_RTOL or gradient <= EXACT_RTOL:
+        verdict = Verdict.NOT_APPLICABLE
+    else:
+        verdict = Verdict.HOLDS if worst <= EXACT_RTOL else Verdict.REFUTED
+    return Finding(
+        verdict=verdict,
+        summary=f"θ = {theta[0]:.6g}, ‖E[Jᵀe]‖ = {gradient:.6g} (not a stationary point of the "
+        f"unregularised loss); max relative |C-F|, |H-F| = {worst:.1e} (Eq. 2 and calibration "
+        f"hold to {max(assumptions.values()):.1e})",
+        residual=worst,
+        bound=EXACT_RTOL,
+        instances=1,
+        details={**assumptions, **equalities, "unregularised_gradient": gradient},
     )
 
 
@@ -141,7 +136,7 @@ def _probe(instance: tuple) -> Counterexample | None:
     theta = model.population().theta_star
     if max(eq2_residuals(model, theta).values()) > 1e-9:
         return None  # assumptions not met to float precision: outside the claim
-    equalities = _equalities(model)
+    equalities = information_residuals(model)
     scale = 1e-9 * (1 + np.max(np.abs(jacobians)) ** 2)
     if max(equalities.values()) > max(scale, EXACT_RTOL):
         return Counterexample(

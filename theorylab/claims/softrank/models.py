@@ -10,6 +10,11 @@ r"""The exactly solvable models behind the ``softrank.*`` Monte Carlo checks (pa
   :math:`x = (u, v)` independent, Jacobian :math:`J = j_u`, logit offset :math:`r_v`, and
   labels :math:`p = \sigma(r_v) + t_u a_v` with :math:`a \perp P_v, P_v(1-2\sigma_v)`,
   :math:`\sum_u P_u t_u = 0` (calibrated given :math:`r`, yet misspecified given x).
+* :func:`shifted_calibrated_model` — exactly calibrated at a *nonzero* regularised optimum
+  :math:`\theta^* = t/\lambda`: two atoms with :math:`J = \pm1`, offsets :math:`\mp\theta^*`
+  (so both logits vanish at :math:`\theta^*`), labels :math:`p = 1/2 \pm t`; given
+  :math:`r = 0`, :math:`P(y=1) = 1/2 = \sigma(0)`, :math:`C = F = H = 1/4`, yet
+  :math:`\mathbb{E}[Je] = -t = -\lambda\theta^*` (Eq. 11 with :math:`\Lambda\theta^*\ne0`).
 * :func:`curved_model` — the counterexample to Prop. 5.3: two atoms with
   :math:`J = \pm1` (so Eq. 9 holds exactly), a curved logit
   :math:`\mathcal N = \pm\theta + \theta^2/2`, labels :math:`p = 1/4`: :math:`\theta^* = 0`,
@@ -29,6 +34,7 @@ __all__ = [
     "gaussian_model",
     "logistic_model",
     "misspecified_models",
+    "shifted_calibrated_model",
 ]
 
 GAUSSIAN_COVARIANCE = np.diag([2.0, 1.0, 0.5, 0.25])
@@ -121,6 +127,21 @@ def calibrated_model(
         np.array(labels),
         regularization=regularization,
         offsets=np.array(offs),
+    )
+
+
+def shifted_calibrated_model(
+    regularization: float = 0.25, label_shift: float = 0.25
+) -> FiniteBernoulliModel:
+    """Calibrated at θ* = t/λ ≠ 0: J = ±1, offsets ∓θ*, labels 1/2 ± t (module doc)."""
+    star = label_shift / regularization
+    return FiniteBernoulliModel(
+        [[1.0], [-1.0]],
+        [0.5, 0.5],
+        [0.5 + label_shift, 0.5 - label_shift],
+        regularization=regularization,
+        offsets=[-star, star],
+        start=[star],  # Newton from 0 overshoots into saturation when θ* = t/λ is large
     )
 
 

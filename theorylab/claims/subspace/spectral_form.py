@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from theorylab.claims.subspace.common import judge_shapes, listed
+from theorylab.claims.subspace.common import EXACT_RTOL, judge_shapes, listed, residual_finding
 from theorylab.claims.subspace.models import SpectralInstance
 from theorylab.claims.subspace.paper import cite
 from theorylab.registry import CATALOG, CheckContext
@@ -23,7 +23,7 @@ from theorylab.solvers.subspace_probing import (
 from theorylab.spec import CheckKind, Counterexample, Finding
 from theorylab.strategies import eigenvalue_increment_instances
 
-__all__ = ["SPECTRAL_FORM", "spectral_search"]
+__all__ = ["SPECTRAL_FORM", "assumption2_only", "spectral_search"]
 
 (SPECTRAL_FORM,) = CATALOG.add_specs(__file__, cite)
 
@@ -65,3 +65,49 @@ spectral_search = CATALOG.search(
     "every sign and order",
     eigenvalue_increment_instances, _spectral_probe,
 )
+
+
+def _shared_top_pair(rng: np.random.Generator, size: int, dimension: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``H^(k)``, ``H^(k+1)`` sharing only the top-D eigenvectors (Assumption 2, no more).
+
+    ``H^(k+1)`` adds ``diag(δ_{≤D})`` on the top-D frame and an arbitrary symmetric integer
+    block on its complement, so the complement's eigenvectors change.
+    """
+    frame = _frame(size, int(rng.integers(2**16)))
+    base = np.sort(rng.integers(-4, 5, size).astype(float))[::-1] + np.arange(size)[::-1] * 10.0
+    before = frame @ np.diag(base) @ frame.T
+    increments = rng.integers(-4, 5, dimension).astype(float)
+    raw = rng.integers(-4, 5, (size - dimension, size - dimension)).astype(float)
+    rest = frame[:, dimension:]
+    after = before + frame[:, :dimension] @ np.diag(increments) @ frame[:, :dimension].T
+    return before, after + rest @ (raw + raw.T) @ rest.T, increments
+
+
+@CATALOG.check(SPECTRAL_FORM, kind=CheckKind.EXACT,
+               description="Assumption 2 as stated (only the top-D eigenvectors of H^(k) are "
+               "eigenvectors of H^(k+1); the complement rotates): Eq. 16 vs Eq. 15 on B_k")
+def assumption2_only(context: CheckContext) -> Finding:
+    """The search fixes a full common eigenbasis; here only the top-D frame is shared.
+
+    ``U_D`` is computed from ``H^(k)`` (``eigh``), ``δ_i`` as the Rayleigh quotients
+    ``u_iᵀH^(k+1)u_i - λ_i^(k)`` (the eigenvalue increments along the shared eigenvectors), and
+    Eq. 16 is compared with Eq. 15 on ``U_Dᵀ(H^(k+1)-H^(k))U_D``; tolerance ``EXACT_RTOL``
+    relative to ``σ⁴(1 + Σδ²)D²``.
+    """
+    rng = context.rng()
+    residuals = []
+    cases = [(3, 1), (4, 2), (5, 2), (6, 3)] * (8 if context.full else 2)
+    for size, dimension in cases:
+        before, after, _ = _shared_top_pair(rng, size, dimension)
+        values, vectors = np.linalg.eigh(before)
+        top = vectors[:, np.argsort(values)[::-1][:dimension]]
+        increments = np.einsum("ij,ik,kj->j", top, after, top) - np.sort(values)[::-1][:dimension]
+        sigma = 0.5
+        compressed = compress_increment(0.0, np.zeros(size), after - before, top)
+        via_gm = gaussian_moment_criterion(0.0, compressed.gradient, compressed.hessian, sigma)
+        closed = spectral_criterion(increments, sigma)
+        scale = sigma**4 * (1.0 + float(np.sum(increments**2))) * dimension**2
+        residuals.append(abs(via_gm - closed) / scale)
+    return residual_finding("Eq. 16 with only the top-D eigenvectors shared", residuals,
+                            EXACT_RTOL, instances=len(cases), sizes={"max_N": 6, "max_D": 3})

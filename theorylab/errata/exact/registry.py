@@ -26,8 +26,6 @@ NUMERIC_ONLY: dict[str, str] = {
     "runs against K), inherently floating point",
     "subspace.empirical": "it is refuted on a trained transformer's probe ratios (torch), "
     "inherently floating point",
-    "seos.s_eos_prediction": "its counterexample's NTK has eigenvalues (1/8, 1/4) rotated by "
-    "pi/8, irrational entries stored in float64",
 }
 """Claim id → why its counterexamples cannot be re-checked in exact arithmetic (sheet text)."""
 

@@ -8,7 +8,9 @@ See :mod:`theorylab.errata.exact`. Three statements on small rational instances:
 * the ordering :math:`\hat{\mathcal{K}}_{tr} \le \hat{\mathcal{K}}_{HD} \le \mathcal{K}`
   (Sec. 2.4), with :math:`\mathcal{K}` (Eq. 9) from the exact eigenframe of the NTK;
 * Eq. 56/58's momentum gain against :math:`\sum_t y_t^2` solved exactly as a discrete
-  Lyapunov equation.
+  Lyapunov equation;
+* and, from :mod:`theorylab.errata.exact.seos_stability`, Theorem 2.1 and ``K`` against the
+  exact stability of SGD's second moment, and Eq. 8 / 33 against its enumerated operator.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from math import comb
 from typing import Any
 
 from theorylab.errata.exact.common import ExactCheck, ExactFunction, exact_number, sympy_matrix
+from theorylab.errata.exact.seos_stability import CHECKS as STABILITY_CHECKS
+from theorylab.errata.exact.seos_stability import exact_frame, kernel_norm, kernel_parts
 from theorylab.spec import Counterexample
 
 __all__ = ["CHECKS"]
@@ -26,24 +30,6 @@ MAX_ENTRIES = 8
 """Largest D*P of a brute-forced quadratic regression instance (sympy cost)."""
 MAX_MASK_PAIRS = 100
 """Most minibatch pairs (C(D, B)^2) enumerated."""
-
-
-def _frame(matrix: Any, *, unique: bool) -> tuple[list[Any], Any] | None:
-    """Eigenvalues (descending) and orthonormal eigenvectors (columns) of a symmetric matrix.
-
-    A repeated eigenvalue gets a Gram-Schmidt basis of its eigenspace; with ``unique`` it
-    gives ``None`` instead (the frame, hence ``C``, would depend on that choice).
-    """
-    import sympy
-
-    pairs = sorted(matrix.eigenvects(), key=lambda pair: -pair[0])
-    if unique and any(multiplicity > 1 for _, multiplicity, _ in pairs):
-        return None
-    values, columns = [], []
-    for value, multiplicity, vectors in pairs:
-        values += [sympy.nsimplify(value)] * multiplicity
-        columns += sympy.GramSchmidt(vectors, True)
-    return values, sympy.Matrix.hstack(*columns)
 
 
 def _expectation(expr: Any, variances: dict[Any, Any]) -> Any | None:
@@ -79,7 +65,7 @@ def _second_derivative(jac: Any, eta: Any, batch: int, v_q: Any, v_z: Any) -> An
     import sympy
 
     size, params = jac.shape
-    frame = _frame(jac * jac.T, unique=False)
+    frame = exact_frame(jac * jac.T, unique=False)
     if frame[0][0] == 0 or (size > 1 and frame[0][0] == frame[0][1]):
         return None  # no top mode, or a repeated one
     left = frame[1]
@@ -177,21 +163,15 @@ def _ordering(example: Counterexample) -> ExactCheck | None:
     except (KeyError, TypeError, ValueError):
         return None
     size = ntk.rows
-    frame = None if ntk != ntk.T or not 1 <= batch <= size else _frame(ntk, unique=size > 1)
+    frame = None if ntk != ntk.T or not 1 <= batch <= size else exact_frame(ntk, unique=size > 1)
     if frame is None or min(frame[0]) < 0 or eta * max(frame[0]) >= 2:
         return None
-    values, vectors = frame
-    beta = sympy.Rational(batch) / size
-    tilde = sympy.Integer(1) if size == 1 else sympy.Rational(batch - 1, size - 1)
-    gap = [1 - (1 - eta * lam) ** 2 - (tilde / beta - 1) * (eta * lam) ** 2 for lam in values]
+    values = frame[0]
+    deterministic, stochastic = kernel_parts(frame, eta, batch)
+    gap = [1 - deterministic[a, a] for a in range(size)]
     if any(value <= 0 for value in gap):
         return None
-    squares = vectors.applyfunc(lambda entry: entry**2)
-    coupling = squares.T * squares
-    noise = (1 - tilde) / beta * eta**2
-    product = sympy.Matrix(size, size, lambda a, b: noise * values[a] * coupling[a, b]
-                           * values[b] / gap[a])
-    k_exact = sympy.nsimplify(max(product.eigenvals(), key=lambda value: sympy.re(value)))
+    k_exact = kernel_norm(deterministic, stochastic)
     k_hd = eta / batch * sum(lam / (2 - eta * lam) for lam in values)
     k_tr = eta / (2 * batch) * ntk.trace()
     order = [("K_tr", k_tr), ("K_HD", k_hd), ("K", k_exact)]
@@ -250,5 +230,6 @@ CHECKS: dict[tuple[str, str], ExactFunction] = {
     ("seos.k_approximations", "ordering_ktr_khd_k"): _ordering,
     ("seos.k_approximations", "ordering_minimal"): _ordering,
     ("seos.k_momentum", "printed_gain"): _printed_gain,
+    **STABILITY_CHECKS,
 }
 """(claim id, check name) → exact re-check of that check's stored counterexample."""

@@ -219,6 +219,69 @@ def _zero_loss_eq74(example: Counterexample) -> ExactCheck | None:
     )
 
 
+def _nonzero_mean_residuals(example: Counterexample) -> ExactCheck | None:
+    r"""Paper 000, Eq. 54 (App. D.1) under (i)-(ii) with i.i.d. residuals of non-zero mean.
+
+    Enumerates every residual vector :math:`\varepsilon \in V^n` (``residual_values`` V,
+    equiprobable, independent of ``J``) and averages Eq. 46's trace in fractions; Eq. 54
+    says :math:`\frac{\sigma^2}{b}\mathrm{Tr}H_{\mathrm{eff}}`,
+    :math:`\sigma^2 = \mathbb E\varepsilon_i^2`.
+    """
+    import itertools
+
+    item = example.instance
+    try:
+        rows = exact_matrices([item["jacobian"]])[0]
+        values = [exact_number(value) for value in item["residual_values"]]
+        batch = exact_number(item["batch_size"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    n, p = len(rows), len(rows[0])
+    if n == 0 or not values or len(values) ** n > 4096:
+        return None
+    total = Fraction(0)
+    for draw in itertools.product(values, repeat=n):
+        gradient = [sum(draw[i] * rows[i][a] for i in range(n)) / n for a in range(p)]
+        weighted = sum(draw[i] ** 2 * sum(x * x for x in rows[i]) for i in range(n)) / n
+        total += (weighted - sum(g * g for g in gradient)) / batch
+    truth = total / len(values) ** n
+    second = sum(v * v for v in values) / len(values)
+    claimed = second / batch * sum(x * x for row in rows for x in row) / n
+    return ExactCheck(
+        claimed=f"Eq. 54: E Tr Sigma_xi ~ sigma^2/b Tr H_eff = {claimed}",
+        actual=f"E Tr Sigma_xi = {truth} (relative error {(claimed - truth) / truth})",
+        refutes=claimed != truth,
+        arithmetic="fractions",
+    )
+
+
+def _radial_whitened_rows(example: Counterexample) -> ExactCheck | None:
+    r"""Paper 000, Remark 3.1 'TPV ≈ σ² n/d' at ``n = 1`` for whitened rows of random norm.
+
+    With one row, :math:`\mathrm{Tr}((xx^\top)^{-1}) = 1/\|x\|^2`; the stored equiprobable
+    ``squared_norms`` must average to ``d`` (whitened: :math:`\mathbb E\|x\|^2 = d`). In
+    fractions: :math:`\mathbb E\,1/\|x\|^2` against ``n/d``.
+    """
+    item = example.instance
+    try:
+        dimension = exact_number(item["d"])
+        norms = [exact_number(value) for value in item["squared_norms"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if item.get("n") != 1 or not norms or any(v <= 0 for v in norms):
+        return None
+    if sum(norms) / len(norms) != dimension:  # not whitened: outside Remark 3.1
+        return None
+    actual = sum((1 / Fraction(v) for v in norms), Fraction(0)) / len(norms)
+    claimed = 1 / Fraction(dimension)
+    return ExactCheck(
+        claimed=f"TPV/sigma^2 ~ n/d = {claimed}",
+        actual=f"E Tr((XX^T)^-1) = E 1/|x|^2 = {actual} (ratio {actual / claimed})",
+        refutes=actual != claimed,
+        arithmetic="fractions",
+    )
+
+
 CHECKS: dict[tuple[str, str], ExactFunction] = {
     ("tpv.sgd_noise_covariance", "approximation_1_error_law"): _minibatch_noise,
     ("tpv.linear_label_noise", "sample_whitening_sentence"): _sample_whitening,
@@ -226,5 +289,7 @@ CHECKS: dict[tuple[str, str], ExactFunction] = {
     ("tpv.trace_stability", "assumptions_imply_conclusion"): _trace_stability,
     ("tpv.jbr_pruning", "literal_ranking_vs_tpv"): _jbr_ranking,
     ("tpv.sgd_lyapunov", "zero_loss_eq74"): _zero_loss_eq74,
+    ("tpv.sgd_noise_covariance", "approximation_2_nonzero_mean"): _nonzero_mean_residuals,
+    ("tpv.linear_label_noise", "radial_whitened_rows"): _radial_whitened_rows,
 }
 """(claim id, check name) → exact re-check of that check's stored counterexample."""

@@ -31,5 +31,5 @@ __all__ = ["EXACT_RTOL", "LABEL_NOISE_SPECTRAL_SUM"]
 (LABEL_NOISE_SPECTRAL_SUM,) = CATALOG.add_specs(__file__, cite)
 EXACT_RTOL = LABEL_NOISE_SPECTRAL_SUM.tolerance.rtol
 
-for _part in ("symbolic", "exact", "property", "torch"):  # registration order of the checks
+for _part in ("symbolic", "exact", "property", "torch", "premises"):  # registration order
     importlib.import_module(f"{__name__}.{_part}")

@@ -45,5 +45,5 @@ SLOPE_BAND = 0.15
 LINEAR_LABEL_NOISE, LINEAR_LABEL_NOISE_CORRECTED = CATALOG.add_specs(__file__, cite)
 EXACT_RTOL = LINEAR_LABEL_NOISE.tolerance.rtol
 
-for _part in ("symbolic", "exact", "property"):  # registration order of the checks
+for _part in ("symbolic", "exact", "property", "premises"):  # registration order
     importlib.import_module(f"{__name__}.{_part}")

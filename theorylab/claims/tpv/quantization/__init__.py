@@ -43,3 +43,5 @@ torch_checks(
         ),
     ],
 )
+
+importlib.import_module(f"{__name__}.premises")  # the premise audit, after the torch check

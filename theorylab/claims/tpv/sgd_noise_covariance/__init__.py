@@ -43,5 +43,5 @@ SGD_NOISE_COVARIANCE, SGD_NOISE_COVARIANCE_CORRECTED = CATALOG.add_specs(__file_
 EXACT_RTOL = SGD_NOISE_COVARIANCE.tolerance.rtol
 
 
-for _part in ("symbolic", "exact", "property"):  # registration order of the checks
+for _part in ("symbolic", "exact", "property", "premises"):  # registration order of the checks
     importlib.import_module(f"{__name__}.{_part}")

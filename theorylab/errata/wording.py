@@ -7,7 +7,7 @@ from typing import Any
 
 from theorylab.errata.exact.common import small_rational
 from theorylab.errata.exact.registry import NUMERIC_ONLY
-from theorylab.errata.model import Entry, HandExample, Reason, Sheet
+from theorylab.errata.model import MISSING, Entry, HandExample, Reason, Sheet
 from theorylab.spec import Claim, Counterexample, PremiseStatus
 
 __all__ = [
@@ -108,5 +108,5 @@ PREMISE_INTRO = ("Premises a claim's checks could silently assume (independence,
 def premise_rows(sheet: Sheet) -> list[tuple[str, str, str, str, str]]:
     """(claim id, premise, outcome, checks, finding) for every audited premise of the sheet."""
     return [(claim.id, premise.premise, PREMISE_STATUS[premise.status],
-             ", ".join(premise.checks) or "—", premise.finding)
+             ", ".join(premise.checks) or MISSING, premise.finding)
             for claim in sheet.audited for premise in claim.premises]

@@ -44,7 +44,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scaling import geometric, problem, slope, width_for
+from fitting import geometric, slope
+from scaling import problem, width_for
 
 import theorylab
 from theorylab.diagnose.model import SKIP_NAMES, Diagnosis

@@ -23,7 +23,13 @@ import torch
 from theorylab.errors import ShapeError
 
 from .adapter import FunctionalModel
-from .memory import DEFAULT_MEMORY_BUDGET, check_memory, chunk_size_for
+from .memory import (
+    DEFAULT_MEMORY_BUDGET,
+    check_memory,
+    chunk_size_for,
+    stream_chunk_size,
+    sum_of_squares,
+)
 from .parameters import ParameterSelection
 from .results import TraceResult
 
@@ -35,17 +41,20 @@ def jacobian_chunks(
     inputs: torch.Tensor,
     chunk_size: int | None = None,
     memory_budget: int | None = None,
+    *,
+    streaming: bool = False,
 ) -> Iterator[torch.Tensor]:
     """Yield per-sample Jacobians chunk by chunk, each of shape ``(c, K, p)``.
 
-    ``inputs`` must already be validated by :meth:`FunctionalModel.inputs`.
+    ``inputs`` must already be validated by :meth:`FunctionalModel.inputs`. ``streaming``:
+    the caller drops each chunk once it is reduced, so small chunks are used on the CPU
+    (:func:`theorylab.gpu.memory.stream_chunk_size`).
     """
     num_outputs = functional.output_dim(inputs)
-    itemsize = functional.theta.element_size()
-    size = chunk_size_for(
-        inputs.shape[0], num_outputs * functional.num_parameters * itemsize, chunk_size,
-        memory_budget,
-    )
+    per_sample = num_outputs * functional.num_parameters * functional.theta.element_size()
+    size = (stream_chunk_size(inputs.shape[0], per_sample, chunk_size, memory_budget,
+                              functional.device) if streaming else
+            chunk_size_for(inputs.shape[0], per_sample, chunk_size, memory_budget))
     per_sample = torch.func.vmap(
         torch.func.jacrev(functional.sample_output), in_dims=(None, 0)
     )
@@ -220,18 +229,36 @@ def ntk_gram(
     for group in _parameter_groups(functional, columns):
         member = functional if len(group) == len(functional.names) else FunctionalModel(
             model, parameters=list(group), device=functional.device, dtype=functional.dtype)
-        width = member.num_parameters
-        if width <= columns:
-            blocks, start = [], 0
-            for chunk in jacobian_chunks(member, tensor, chunk_size, memory_budget):
-                blocks.append((start, chunk.reshape(-1, width)))  # kept as computed: no copy
-                start += blocks[-1][1].shape[0]
-            for i, (row_i, left) in enumerate(blocks):
-                for row_j, right in blocks[i:]:
-                    _add_block(gram, row_i, left, row_j, right)
+        if member.num_parameters <= columns:
+            held_gram(gram, held_jacobian(member, tensor, chunk_size, memory_budget))
         else:
             left = max(1, budget - rows * rows * itemsize)
             _panel_gram(member, tensor, num_outputs, gram, chunk_size, left)
+    return gram
+
+
+def held_jacobian(functional: FunctionalModel, inputs: torch.Tensor, chunk_size: int | None,
+                  memory_budget: int | None) -> list[tuple[int, torch.Tensor]]:
+    """The whole Jacobian as ``(first row, rows)`` blocks, kept as computed (no copy).
+
+    The first phase of :func:`ntk_gram` when :math:`J` fits: :math:`O(np)` work.
+    """
+    blocks: list[tuple[int, torch.Tensor]] = []
+    start = 0
+    for chunk in jacobian_chunks(functional, inputs, chunk_size, memory_budget):
+        blocks.append((start, chunk.reshape(-1, functional.num_parameters)))
+        start += blocks[-1][1].shape[0]
+    return blocks
+
+
+def held_gram(gram: torch.Tensor, blocks: list[tuple[int, torch.Tensor]]) -> torch.Tensor:
+    r"""Add :math:`JJ^\top` from held row blocks to ``gram`` (upper block triangle, mirrored).
+
+    The second phase of :func:`ntk_gram`: :math:`O(n^2p)` work. Returns ``gram``.
+    """
+    for i, (row_i, left) in enumerate(blocks):
+        for row_j, right in blocks[i:]:
+            _add_block(gram, row_i, left, row_j, right)
     return gram
 
 
@@ -320,8 +347,8 @@ def effective_curvature_trace(
     3.0
     """
     functional, tensor, _ = _prepare(model, inputs, parameters, device, dtype)
-    total = torch.zeros((), dtype=functional.dtype, device=functional.device)
-    for block in jacobian_chunks(functional, tensor, chunk_size, memory_budget):
-        total = total + block.square().sum()
+    total = torch.zeros((), dtype=torch.float64, device=functional.device)
+    for block in jacobian_chunks(functional, tensor, chunk_size, memory_budget, streaming=True):
+        total = total + sum_of_squares(block)
     n = tensor.shape[0]
     return TraceResult(float(total) / n, 0.0, matvecs=0, samples=n, method="exact")

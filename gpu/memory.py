@@ -9,9 +9,12 @@ per-call argument (``memory_budget=``, in bytes); ``None`` means
 
 from __future__ import annotations
 
+import torch
+
 from theorylab.errors import MemoryBudgetError, ParameterError
 
-__all__ = ["DEFAULT_MEMORY_BUDGET", "check_memory", "chunk_size_for"]
+__all__ = ["DEFAULT_MEMORY_BUDGET", "STREAM_CHUNK_BYTES", "check_memory", "chunk_size_for",
+           "stream_chunk_size", "sum_of_squares"]
 
 DEFAULT_MEMORY_BUDGET: int = 2 * 1024**3
 """Default budget for one dense request: 2 GiB."""
@@ -77,3 +80,50 @@ def chunk_size_for(
         return max(1, min(chunk_size, total))
     automatic = _budget(memory_budget) // (4 * max(1, bytes_per_item))
     return max(1, min(total, _MAX_AUTO_CHUNK, automatic))
+
+
+STREAM_CHUNK_BYTES = 16 * 2**20
+"""CPU working set of one chunk of a streaming reduction (see :func:`stream_chunk_size`)."""
+
+
+def stream_chunk_size(total: int, bytes_per_item: int, chunk_size: int | None,
+                      memory_budget: int | None, device: torch.device) -> int:
+    """Samples per chunk for a reduction that drops each chunk once it is summed.
+
+    As :func:`chunk_size_for`, and on the CPU also at most :data:`STREAM_CHUNK_BYTES` per
+    chunk. A chunk is a fresh allocation each time; a large one is mapped from the operating
+    system and zero-filled page by page on first touch, and on this machine class that page
+    work cost more than the arithmetic (exact Tr H_eff of a 1M-parameter MLP, n = 512, one
+    thread: 2.2-2.6 s of which 1.5-2 s system time in chunks of 256 samples, 1.1 s with no
+    system time in chunks of 16 MiB; 3x faster at p = 250,000). Small chunks are reused by the
+    allocator. CUDA's caching allocator has no such cost, so there the budget alone decides.
+    """
+    size = chunk_size_for(total, bytes_per_item, chunk_size, memory_budget)
+    if chunk_size is not None or device.type != "cpu":
+        return size
+    return max(1, min(size, STREAM_CHUNK_BYTES // max(1, bytes_per_item)))
+
+
+_SQUARES_PIECE = 1 << 20
+"""Entries squared at once by :func:`sum_of_squares` (4-8 MB, reused by the allocator)."""
+
+
+def sum_of_squares(tensor: torch.Tensor) -> torch.Tensor:
+    r""":math:`\sum_i t_i^2` as a 0-d float64 tensor, with no temporary the size of ``tensor``.
+
+    ``tensor.square().sum()`` allocates a squared copy; for a Jacobian block of a 1M-parameter
+    model that is gigabytes of fresh pages, which cost more than the arithmetic (measured: 0.51 s
+    against 0.17 s for a 256 x 1e6 float32 block, one thread). Pieces of 2^20 entries are
+    squared and summed by torch's cascade summation in the tensor's dtype, and the piece sums
+    are added in float64, so the rounding is that of ``tensor.square().sum()`` or better.
+    ``float64`` accumulation of a ``vector_norm`` or ``dot`` is *not* what torch does on the
+    CPU: both were 0.4-7% off on that block, so they are not used.
+
+    >>> float(sum_of_squares(torch.arange(5.0)))
+    30.0
+    """
+    flat = tensor.reshape(-1)
+    if flat.numel() == 0:
+        return torch.zeros((), dtype=torch.float64, device=tensor.device)
+    pieces = [piece.square().sum() for piece in flat.split(_SQUARES_PIECE)]
+    return torch.stack(pieces).to(torch.float64).sum()

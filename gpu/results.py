@@ -98,6 +98,9 @@ class SpectralDensityResult:
         Pointwise standard error of ``density`` over probes.
     matvecs, seed
         Cost and reproducibility.
+    bandwidth
+        The smoothing width :math:`\sigma` used (the resolution of ``density``); the grid
+        spans the nodes of positive weight :math:`\pm 3\sigma`.
     """
 
     grid: torch.Tensor
@@ -107,3 +110,4 @@ class SpectralDensityResult:
     stderr: torch.Tensor
     matvecs: int
     seed: int | None
+    bandwidth: float

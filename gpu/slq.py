@@ -40,7 +40,9 @@ def slq_nodes(
 ) -> tuple[torch.Tensor, torch.Tensor, int]:
     """Return Gauss quadrature ``(nodes, weights)``, each ``(probes, steps)``, and matvecs.
 
-    Probes whose Lanczos run stops early (an invariant subspace) get zero-weight padding.
+    Probes whose Lanczos run stops early (an invariant subspace) get zero-weight padding: the
+    padded nodes are 0 and lie outside the spectrum in general, so callers use only the nodes
+    of positive weight (``weights > 0``) to locate it.
     """
     if operator.shape[0] != operator.shape[1] or not operator.symmetric:
         raise ShapeError(f"SLQ needs a symmetric square operator, got {operator!r}")
@@ -84,7 +86,9 @@ def slq_trace(
     4.25
     """
     nodes, weights, matvecs = slq_nodes(operator, probes=probes, steps=steps, seed=seed)
-    per_probe = operator.shape[0] * (weights * function(nodes)).sum(dim=1)
+    # padded nodes (weight 0) are left out: f(0) may be infinite (log det), and 0 * inf = nan
+    values = torch.where(weights > 0, function(nodes), 0.0)
+    per_probe = operator.shape[0] * (weights * values).sum(dim=1)
     stderr = float(per_probe.std()) / math.sqrt(probes) if probes > 1 else math.inf
     return TraceResult(float(per_probe.mean()), stderr, matvecs, probes, "slq", seed)
 
@@ -100,17 +104,29 @@ def slq_spectral_density(
 ) -> SpectralDensityResult:
     r"""Gaussian-smoothed spectral density :math:`\phi_\sigma` on a grid spanning the nodes.
 
-    ``bandwidth`` :math:`\sigma` defaults to 1% of the node range (floor: :math:`10^{-12}`).
+    The grid spans :math:`[\theta_{\min} - 3\sigma, \theta_{\max} + 3\sigma]` over the nodes of
+    positive weight (a probe's zero-weight padding, see :func:`slq_nodes`, is not part of the
+    spectrum). ``bandwidth`` :math:`\sigma` defaults to 1% of that node range (floor:
+    :math:`10^{-12}`) and is reported as :attr:`SpectralDensityResult.bandwidth`.
+
+    Raises
+    ------
+    ParameterError
+        If ``bandwidth`` is not a positive finite number or ``grid_points`` not an int >= 2.
     """
+    if bandwidth is not None and (isinstance(bandwidth, bool) or not isinstance(
+            bandwidth, (int, float)) or not math.isfinite(bandwidth) or bandwidth <= 0):
+        raise ParameterError(f"bandwidth must be a positive finite number, got {bandwidth!r}")
+    if isinstance(grid_points, bool) or not isinstance(grid_points, int) or grid_points < 2:
+        raise ParameterError(f"grid_points must be an int >= 2, got {grid_points!r}")
     nodes, weights, matvecs = slq_nodes(operator, probes=probes, steps=steps, seed=seed)
-    low, high = float(nodes.min()), float(nodes.max())
-    sigma = bandwidth if bandwidth is not None else max(0.01 * (high - low), 1e-12)
-    if sigma <= 0:
-        raise ParameterError(f"bandwidth must be > 0, got {bandwidth!r}")
+    used = nodes[weights > 0]
+    low, high = float(used.min()), float(used.max())
+    sigma = float(bandwidth) if bandwidth is not None else max(0.01 * (high - low), 1e-12)
     grid = torch.linspace(low - 3 * sigma, high + 3 * sigma, grid_points, dtype=torch.float64)
     kernel = torch.exp(-0.5 * ((grid[:, None, None] - nodes) / sigma) ** 2)
     per_probe = (kernel * weights).sum(-1) / (sigma * math.sqrt(2 * math.pi))
     stderr = per_probe.std(dim=1) / math.sqrt(probes) if probes > 1 else torch.full_like(grid,
                                                                                          math.inf)
     return SpectralDensityResult(grid, per_probe.mean(dim=1), nodes, weights, stderr, matvecs,
-                                 seed)
+                                 seed, bandwidth=sigma)

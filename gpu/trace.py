@@ -25,7 +25,13 @@ from theorylab.errors import ParameterError, ShapeError
 
 from .jacobian import jacobian_chunks
 from .linear_operator import CurvatureOperator
-from .memory import DEFAULT_MEMORY_BUDGET, check_memory, chunk_size_for
+from .memory import (
+    DEFAULT_MEMORY_BUDGET,
+    check_memory,
+    chunk_size_for,
+    stream_chunk_size,
+    sum_of_squares,
+)
 from .operators import EffectiveCurvatureOperator, GGNOperator, GradientCovarianceOperator
 from .probes import rademacher_probes
 from .results import TraceResult
@@ -167,8 +173,9 @@ def _ggn_trace(operator: GGNOperator) -> TraceResult:
     objective, functional = operator.objective, operator.functional
     itemsize = functional.theta.element_size()
     largest = max(inputs.shape[0] for inputs, _ in objective.batches)
-    step = chunk_size_for(largest, objective.num_outputs * functional.num_parameters * itemsize,
-                          None)
+    step = stream_chunk_size(largest,
+                             objective.num_outputs * functional.num_parameters * itemsize,
+                             None, None, functional.device)
     output_hessians = torch.func.vmap(torch.func.hessian(
         lambda out, y: objective.loss.total(out.unsqueeze(0), y.unsqueeze(0))
     ))
@@ -178,7 +185,7 @@ def _ggn_trace(operator: GGNOperator) -> TraceResult:
             chunk = inputs[start : start + step]
             (jacobians,) = jacobian_chunks(functional, chunk, chunk_size=chunk.shape[0])
             if isinstance(operator, EffectiveCurvatureOperator):
-                total += float(jacobians.square().sum())
+                total += float(sum_of_squares(jacobians))
                 continue
             outputs = functional.outputs(operator.theta, chunk)
             hessians = output_hessians(outputs, targets[start : start + step])
@@ -197,7 +204,7 @@ def _covariance_trace(operator: GradientCovarianceOperator) -> TraceResult:
     total = 0.0
     with functional.evaluating():
         for inputs, targets in objective.batches:
-            total += float(gradients(operator.theta, inputs, targets).square().sum())
+            total += float(sum_of_squares(gradients(operator.theta, inputs, targets)))
     value = total / objective.num_samples
     if operator.mean_gradient is not None:
         value -= float(operator.mean_gradient.square().sum())

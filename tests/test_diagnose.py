@@ -146,6 +146,14 @@ def test_slq_density_moments_match_dense_hessian(tiny):
     eigenvalues = np.linalg.eigvalsh(hessian)
     assert grid[0] <= eigenvalues[-1] + _roundoff(hessian)
     assert grid[-1] >= eigenvalues[0] - _roundoff(hessian)
+    # σ = 1% of the (positive-weight) node range r and the grid spans r + 6σ = 106σ; the note
+    # states σ to 3 significant digits; Ritz values lie in [λ_min, λ_max] (issue 16: no
+    # zero-weight padding widens the grid)
+    sigma = (grid[-1] - grid[0]) / 106
+    stated = float(density.note.split("σ = ")[1].split()[0])
+    assert abs(stated - sigma) <= 5e-3 * sigma
+    assert grid[0] >= eigenvalues[0] - 3 * sigma - _roundoff(hessian)
+    assert grid[-1] <= eigenvalues[-1] + 3 * sigma + _roundoff(hessian)
 
 
 def test_skipped_parts_are_reported_not_computed():

@@ -1,6 +1,8 @@
 """Curvature at scale: contiguous Lanczos, blocked exact Hessian trace, HVP graph reuse,
 budget-chosen NTK Gram groups and operator-time accounting (issue 19)."""
 
+import math
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -165,3 +167,58 @@ def test_lanczos_stays_orthogonal_on_a_clustered_diagonal_spectrum():
     assert m == 45
     assert_close(state.basis @ state.basis.T, torch.eye(m, dtype=F64), rtol=1e-12)
     assert max(state.alphas) <= 1.0 and max(state.betas) <= 1.0  # ||A|| = 1
+
+
+def test_sum_of_squares_in_pieces_equals_float64_sum_without_a_full_temporary():
+    from theorylab.gpu.memory import _SQUARES_PIECE, sum_of_squares
+
+    tensor = torch.randn(3 * _SQUARES_PIECE + 5, generator=torch.Generator().manual_seed(4))
+    exact = float(tensor.double().square().sum())
+    # each piece: a float32 cascade sum, relative error <= log2(piece) eps32 (Higham 4.2)
+    bound = math.log2(_SQUARES_PIECE) * torch.finfo(torch.float32).eps * exact
+    assert abs(float(sum_of_squares(tensor)) - exact) <= bound
+    assert sum_of_squares(tensor).dtype == torch.float64
+    assert float(sum_of_squares(torch.zeros(0))) == 0.0
+
+
+def test_gram_phases_held_jacobian_then_held_gram_equal_ntk_gram():
+    from theorylab.gpu.adapter import FunctionalModel
+    from theorylab.gpu.jacobian import held_gram, held_jacobian
+
+    model = MLP(3, width=4, depth=2, output_dim=2, seed=9)
+    X = random_matrix(7, 3, seed=10)
+    functional = FunctionalModel(model, dtype=F64)
+    blocks = held_jacobian(functional, functional.inputs(X), 3, None)  # chunks of 3 samples
+    assert [start for start, _ in blocks] == [0, 6, 12]
+    gram = held_gram(torch.zeros(14, 14, dtype=F64), blocks)
+    J = dense_jacobian(model, X)
+    assert_close(gram, J @ J.T)
+    assert_close(gram, ntk_gram(model, X, dtype=F64))
+
+
+def test_stream_chunks_cap_the_cpu_working_set_and_keep_the_exact_trace(monkeypatch):
+    import theorylab.gpu.memory as memory
+    from theorylab.gpu import effective_curvature_trace
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    per_sample = 4 * 10**6  # a 1M-parameter float32 Jacobian row
+    assert memory.stream_chunk_size(512, per_sample, None, 8 * 2**30, cpu) == 4
+    assert memory.stream_chunk_size(512, per_sample, None, 8 * 2**30, cuda) == 256
+    assert memory.stream_chunk_size(512, per_sample, 100, None, cpu) == 100  # explicit wins
+    assert memory.stream_chunk_size(3, 1, None, None, cpu) == 3
+
+    model = MLP(3, width=4, depth=2, output_dim=2, seed=9)
+    X = random_matrix(7, 3, seed=10)
+    J = dense_jacobian(model, X)
+    rows: list[int] = []
+    original = memory.stream_chunk_size
+
+    def recording(*args, **kwargs):
+        rows.append(original(*args, **kwargs))
+        return rows[-1]
+
+    monkeypatch.setattr(memory, "STREAM_CHUNK_BYTES", 2 * 2 * J.shape[1] * 8)  # 2 samples
+    monkeypatch.setattr("theorylab.gpu.jacobian.stream_chunk_size", recording)
+    trace = effective_curvature_trace(model, X, dtype=F64)
+    assert rows == [2]  # 7 samples in chunks of 2
+    assert math.isclose(float(trace), float(J.square().sum()) / 7, rel_tol=1e-12)

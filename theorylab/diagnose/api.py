@@ -82,7 +82,8 @@ def diagnose(
     progress
         Called with a one-line description before each stage; a callable with an ``event``
         parameter also gets every :class:`~theorylab.diagnose.progress.ProgressEvent` (stage
-        start/step/finish and each quantity with its seconds; the CLI draws them as bars).
+        start and finish, a ``begin`` and a ``step`` naming each quantity as it is computed,
+        and each quantity with its seconds; the CLI draws them as bars).
     skip
         Parts not to compute, of :data:`SKIP_NAMES`: ``"hessian_trace"``,
         ``"spectral_density"`` or a paper ``"000"`` .. ``"004"``; each is
@@ -118,7 +119,7 @@ def diagnose(
         raise ParameterError(f"skip: unknown part(s) {unknown}; choose from {list(SKIP_NAMES)}")
     skipped = frozenset(skip)
     check_weight_decay(weight_decay)
-    with Timer() as total:
+    with Timer("diagnosis") as total:
         problem = prepare_problem(
             model, data, loss=loss, learning_rate=learning_rate, batch_size=batch_size,
             parameters=parameters, device=device, dtype=dtype, memory_budget=memory_budget,

@@ -6,10 +6,12 @@ state dict (safetensors, or ``torch.load(weights_only=True)``: never pickle) and
 ``--data pkg.module:loader`` returns ``(inputs, targets)`` or batches of them (pairs, or
 dicts of tensors with ``--forward pkg.module:fn`` / ``--target pkg.module:fn``: the hooks of
 :mod:`theorylab.diagnose.inputs`); ``--next-data pkg.module:loader`` (the same forms) is the next
-batch or stream for paper 003. Every input, and that the report can be written, is
-checked before the computation: bad input is one line on stderr and exit code 2. Progress is
-drawn on stderr, a bar per stage and per quantity (:class:`~.progress.TextProgress`); the
-report is ``diagnosis.json``, ``.md`` and ``.html`` with the figures' PNGs.
+batch or stream for paper 003; ``--weight-decay λ`` is paper 004's λ (``weight_decay=`` of
+:func:`theorylab.diagnose`; ``--demo`` trains without weight decay and ignores it). Every
+input, and that the report can be written, is checked before the computation: bad input is one
+line on stderr and exit code 2. Progress is drawn on stderr: a bar per stage, the quantity being
+computed and a bar per quantity (:class:`~.progress.TextProgress`); the report is
+``diagnosis.json``, ``.md`` and ``.html`` with the figures' PNGs.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def add_diagnose_parser(commands: Any) -> argparse.ArgumentParser:
                          choices=["mse", "cross_entropy", "binary_cross_entropy"])
     command.add_argument("--lr", type=float, metavar="ETA", help="SGD learning rate η > 0")
     command.add_argument("--batch-size", type=int, metavar="B", help="SGD batch size in samples")
+    command.add_argument("--weight-decay", type=float, metavar="λ",
+                         help="paper 004's λ > 0: torch.optim.SGD(weight_decay=λ) on theorylab's "
+                              "loss (default 10⁻³‖F‖₂, Remark 5.2)")
     command.add_argument("--level", choices=["quick", "full"], default="quick")
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--skip", default="", metavar="PARTS",
@@ -137,6 +142,9 @@ def _user_diagnosis(args: argparse.Namespace, progress: Any) -> Any:
         raise ParameterError(f"--lr must be finite and > 0, got {args.lr}")
     if args.batch_size < 1:
         raise ParameterError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.weight_decay is not None and not (math.isfinite(args.weight_decay)
+                                              and args.weight_decay > 0):
+        raise ParameterError(f"--weight-decay must be finite and > 0, got {args.weight_decay}")
     hooks = {}
     for flag, spec in (("--forward", args.forward), ("--target", args.target)):
         if spec is not None:
@@ -154,7 +162,8 @@ def _user_diagnosis(args: argparse.Namespace, progress: Any) -> Any:
 
     return diagnose(model, data, loss=args.loss, learning_rate=args.lr,
                     batch_size=args.batch_size, level=args.level, seed=args.seed,
-                    progress=progress, skip=skip, next_batch=following, **hooks)
+                    progress=progress, skip=skip, next_batch=following,
+                    weight_decay=args.weight_decay, **hooks)
 
 
 def check_diagnosis_outputs(folder: Path) -> None:

@@ -61,7 +61,7 @@ def top_eigenpairs(problem: Problem, operator_class: type, name: str, symbol: st
     itemsize = problem.functional.theta.element_size()
     check_memory(steps * size * itemsize, f"Lanczos basis ({steps}, {size})",
                  problem.memory_budget)
-    with Timer() as timer:
+    with Timer(symbol) as timer:
         operator = operator_class(problem.objective)
         result = lanczos_eigenpairs(operator, k, tolerance=1e-6, seed=problem.seed)
     return Quantity(
@@ -90,15 +90,13 @@ def spectral_density(problem: Problem) -> list[Quantity]:
     itemsize = problem.functional.theta.element_size()
     check_memory(steps * size * itemsize, f"SLQ Lanczos basis ({steps}, {size})",
                  problem.memory_budget)
-    with Timer() as timer:
+    with Timer("φ_σ(λ)") as timer:
         result = slq_spectral_density(HessianOperator(problem.objective),
                                       probes=level.slq_probes, steps=steps, seed=problem.seed)
     probes = result.nodes.shape[0]
     moments = [(result.weights * result.nodes**power).sum(dim=1) for power in (1, 2)]
     stderrs = [float(m.std()) / probes**0.5 if probes > 1 else float("inf") for m in moments]
-    grid = result.grid
-    # the grid spans [min node - 3σ, max node + 3σ] (gpu/slq.py), which gives back σ
-    sigma = (float(grid[-1] - grid[0]) - float(result.nodes.max() - result.nodes.min())) / 6
+    grid, sigma = result.grid, result.bandwidth
     cost = {"seconds": timer.seconds, "matvecs": result.matvecs,
             "method": f"SLQ ({probes} Rademacher probes x {steps} Lanczos steps)"}
     density = Quantity(
@@ -134,7 +132,7 @@ def curvature_quantities(problem: Problem, skip: frozenset[str] = frozenset()) -
                              "Hessian of the empirical risk")
     ggn = top_eigenpairs(problem, GGNOperator, "ggn_top_eigenvalues", "λ_k(G)",
                          "generalised Gauss-Newton G = (1/n) Σ J_iᵀ Λ_i J_i")
-    with Timer() as timer:
+    with Timer("Tr H_eff") as timer:
         h_eff = effective_curvature_trace(
             problem.model, problem.inputs, parameters=problem.parameters, device=problem.device,
             dtype=problem.dtype, memory_budget=problem.memory_budget)
@@ -149,7 +147,7 @@ def curvature_quantities(problem: Problem, skip: frozenset[str] = frozenset()) -
     if "hessian_trace" in skip:
         return [hessian, ggn, effective, _skipped("hessian_trace", "Tr ∇²L"), *density]
     exact = problem.num_parameters <= problem.level.exact_trace_parameters
-    with Timer() as timer:
+    with Timer("Tr ∇²L") as timer:
         operator = HessianOperator(problem.objective)
         trace = (exact_trace(operator, memory_budget=problem.memory_budget) if exact else
                  hutchpp_trace(operator, matvecs=problem.level.trace_matvecs, seed=problem.seed))

@@ -52,7 +52,7 @@ def _gram(problem: Problem) -> tuple[np.ndarray, float]:
     """The float64 NTK Gram of the training inputs, then the held-out ones, and its seconds."""
     train = problem.inputs
     every = train if problem.held_out is None else torch.cat([train, problem.held_out[0]])
-    with Timer() as timer:
+    with Timer("TPV_tr") as timer:
         gram = ntk_gram(problem.model, every, parameters=problem.parameters,
                         device=problem.device, dtype=torch.float64,
                         memory_budget=problem.memory_budget).cpu().numpy()
@@ -63,7 +63,7 @@ def _label_noise_tpv(problem: Problem, gram: np.ndarray,
                      gram_seconds: float) -> tuple[list[Quantity], Figure]:
     train = problem.inputs
     test = problem.held_out[0] if problem.held_out is not None else None
-    with Timer() as timer:
+    with Timer("TPV_tr") as timer:
         rows = train.shape[0] * problem.num_outputs
         # without held-out data the train rows stand in as the (unused) cross-Gram
         cross = gram[rows:, :rows] if test is not None else gram[:rows, :rows]
@@ -113,14 +113,14 @@ def gradient_roundoff(problem: Problem, effective_trace: float) -> float:
 def stationarity(problem: Problem, effective_trace: float) -> tuple[list[Quantity],
                                                                      AssumptionVerdict]:
     """Gradient norm, gradient-noise trace and the verdict 'near a stationary point of SGD'."""
-    with Timer() as timer:
+    with Timer("‖∇L‖") as timer:
         gradient = torch.func.grad(problem.objective)(problem.functional.theta)
         gradient_norm = float(torch.linalg.vector_norm(gradient))
     chunk = max(x.shape[0] for x, _ in problem.objective.batches)
     check_memory(chunk * problem.num_parameters * problem.functional.theta.element_size(),
                  f"per-sample gradients ({chunk}, {problem.num_parameters})",
                  problem.memory_budget)
-    with Timer() as noise_timer:
+    with Timer("Tr Σ/B") as noise_timer:
         covariance = GradientCovarianceOperator(problem.objective,
                                                 batch_size=problem.batch_size)
         noise = exact_trace(covariance).value

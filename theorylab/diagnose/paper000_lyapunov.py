@@ -133,7 +133,7 @@ def lyapunov_quantities(problem: Problem, gram: np.ndarray, derivatives: np.ndar
         name="sgd_tpv_eq73", symbol="η Tr Σ_ξ / 2", value=eta * noise_trace / 2, stderr=0.0,
         method="paper's Eq. 73 with the exact Tr Σ_ξ", reference=reference + ", Eq. 73",
         note="drops the O(η²) term of Eq. 69 only"))
-    with Timer() as timer:
+    with Timer("Tr(H_eff C), Eq. 66") as timer:
         try:
             exact = gram_lyapunov(gram, derivatives, output_hessians, eta, batch)
         except StabilityError as error:

@@ -94,7 +94,7 @@ def gauss_newton_split(problem: Problem,
                        hessian_trace: Quantity | None) -> tuple[list[Quantity],
                                                                 AssumptionVerdict]:
     """Tr G, Tr R = Tr ∇²L − Tr G, their ratio, and the Eq. 59 verdict H_eff ≈ ∇²L."""
-    with Timer() as timer:
+    with Timer("Tr G") as timer:
         ggn = exact_trace(GGNOperator(problem.objective),
                           memory_budget=problem.memory_budget)
     quantities = [Quantity(

@@ -105,7 +105,7 @@ def short_retrain(problem: Problem) -> Retrain:
         outputs = objective.functional.outputs(w, problem.inputs[rows])
         return loss.total(outputs, problem.targets[rows]) / rows.numel()
 
-    with Timer() as timer, torch.no_grad():
+    with Timer("‖ΔK‖_F/‖K‖_F") as timer, torch.no_grad():
         base = _jacobian(problem, theta, subset_inputs) if size else None
         base_gram = base @ base.T if base is not None else None
         for step in range(steps + 1):

@@ -25,6 +25,7 @@ from theorylab.gpu.memory import check_memory
 from theorylab.solvers.awd import (
     EigenbasisDiagonals,
     PowerLawFit,
+    as_per_sample_hessians,
     awd_noise_covariance,
     eigenbasis_diagonals,
     empirical_noise_covariance,
@@ -117,7 +118,7 @@ def alpha_fit(hessians: np.ndarray, covariance: np.ndarray, lambda_max: float) -
 
 def _alpha_quantity(name: str, symbol: str, compute: object, reference: str) -> tuple[
         Quantity, Figure | None]:
-    with Timer() as timer:
+    with Timer(symbol) as timer:
         try:
             fit, diagonals = compute()
         except ParameterError as exc:
@@ -147,11 +148,12 @@ def diagnose_paper001(problem: Problem) -> PaperDiagnosis:
     check_memory(rows.numel() * size * size * (itemsize + 8),
                  f"per-sample Hessians ({rows.numel()}, {size}, {size}) and their float64 copy",
                  problem.memory_budget)
-    with Timer() as timer:
-        hessians = per_sample_hessians(
+    with Timer("frac(H_s ⪰ 0)") as timer:
+        # symmetrised once: the AWD solvers below then validate it without another copy
+        hessians = as_per_sample_hessians(per_sample_hessians(
             problem.model, problem.inputs[rows], problem.targets[rows], loss=objective.loss,
             parameters=layer, device=problem.device, dtype=problem.dtype,
-            memory_budget=problem.memory_budget).cpu().to(torch.float64).numpy()
+            memory_budget=problem.memory_budget).cpu().to(torch.float64).numpy())
         report = per_sample_psd_report(hessians)
     psd = Quantity(
         name="psd_fraction", symbol="frac(H_s ⪰ 0)",

@@ -166,7 +166,7 @@ def diagnose_paper002(problem: Problem, hessian_top: float,
     figures = []
     not_computed: list[str] = ["the sharpening trajectory (conservative sharpening) under "
                                "continued training: not computed in this version"]
-    with Timer() as timer:
+    with Timer("K") as timer:
         kernels = [_normalised_ntk(problem, subset) for subset in subsets]
     ntk_seconds = timer.seconds / len(subsets)
     quantities.append(_at_learning_rate(
@@ -183,7 +183,7 @@ def diagnose_paper002(problem: Problem, hessian_top: float,
                             f"network has K = {outputs}; η* and the curve use K instead")
     symbol = "K_full" if outputs == 1 else "K"
     try:
-        with Timer() as timer:
+        with Timer("η*") as timer:
             roots = [stochastic_eos_rate(criterion(k, batch, outputs), k,
                                          problem.level.curve_points) for k in kernels]
     except TheorylabError as exc:
@@ -210,7 +210,7 @@ def _at_learning_rate(name: str, symbol: str, measure: Callable[[np.ndarray], fl
                       kernels: list[np.ndarray], extra_seconds: float, method: str,
                       reference: str, where: str) -> Quantity:
     try:
-        with Timer() as timer:
+        with Timer(symbol) as timer:
             values = [measure(kernel) for kernel in kernels]
     except TheorylabError as exc:
         return Quantity(name=name, symbol=symbol, note=f"not computed: {exc}")

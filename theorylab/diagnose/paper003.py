@@ -133,13 +133,13 @@ def diagnose_paper003(problem: Problem, effective_trace: float | None = None, *,
                  problem.memory_budget)
     before, after = problem.objective, next_objective(problem)
     growth = after.num_samples / (before.num_samples + after.num_samples)
-    with Timer() as lanczos_timer:
+    with Timer("Δ̂₂^(D) (top-D)") as lanczos_timer:
         eigen = lanczos_eigenpairs(HessianOperator(before), dimension, tolerance=1e-6,
                                    seed=problem.seed)
     basis = torch.cat([eigen.eigenvectors.to(theta.dtype),
                        *random_frames(size, dimension, frames, problem.seed + 3,
                                       dtype=theta.dtype, device=theta.device)], dim=1)
-    with Timer() as timer:
+    with Timer("Δ̂₂^(D) (random)") as timer:
         gap, gradient, hessian = coefficients(before, after, theta, basis)
     gap, gradient, hessian = growth * gap, growth * gradient, growth * hessian
     blocks = [slice(i * dimension, (i + 1) * dimension) for i in range(frames + 1)]
@@ -230,7 +230,7 @@ def _direct_monte_carlo(problem: Problem, increment: tuple[Objective, Objective,
     gap, gradient, hessian = surrogate
     generator = torch.Generator().manual_seed(problem.seed + 4)
     draws = sigma * torch.randn(DRAWS, basis.shape[1], generator=generator, dtype=torch.float64)
-    with Timer() as timer, torch.no_grad():
+    with Timer("Δ₂^(D) direct MC (top-D)") as timer, torch.no_grad():
         true = []
         for row in draws:
             point = theta + basis @ row.to(device=theta.device, dtype=theta.dtype)

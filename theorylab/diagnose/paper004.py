@@ -115,8 +115,13 @@ def spectrum_with_regularization(eigenvalues: np.ndarray, regularization: float)
                              y=[regularization, regularization], style="band")])
 
 
-def _timed(compute: Callable[[], object]) -> tuple[object, float]:
-    with Timer() as timer:
+def _timed(label: str, compute: Callable[[], object]) -> tuple[object, float]:
+    """``compute()`` and its seconds, reported live as the quantity ``label``.
+
+    ``label`` is the quantity's symbol, or its name where two quantities share the symbol
+    (``rank_λ(F)``: the exact and the SLQ soft rank).
+    """
+    with Timer(label) as timer:
         value = compute()
     return value, timer.seconds
 
@@ -149,7 +154,7 @@ def _regularization(problem: Problem, weight_decay: float | None,
 def _calibration_quantities(information: DenseInformation, lam: float, seconds: float,
                             where: str) -> list[Quantity]:
     c, f = information.covariance, information.fisher
-    parts, extra = _timed(lambda: soft_rank_parts(information, lam))
+    parts, extra = _timed("Tr C/Tr F", lambda: soft_rank_parts(information, lam))
     cost = {"seconds": seconds + extra, "stderr": 0.0,
             "method": f"exact (dense per-sample Jacobians, float64) on the {where}"}
     scale = float(np.linalg.norm(f))
@@ -178,16 +183,17 @@ def _calibration_quantities(information: DenseInformation, lam: float, seconds: 
 
 
 def _dense(problem: Problem, terms: OutputTerms, inputs: torch.Tensor, where: str,
-           not_computed: list[str]) -> tuple[DenseInformation | None, float]:
+           not_computed: list[str], label: str) -> tuple[DenseInformation | None, float]:
     try:
-        return _timed(lambda: dense_information(problem, terms, inputs))
+        return _timed(label, lambda: dense_information(problem, terms, inputs))
     except MemoryBudgetError as exc:
         not_computed.append(f"dense C and F on the {where}: {exc}")
         return None, 0.0
 
 
 def _exact_rank(information: DenseInformation, lam: float, seconds: float) -> Quantity:
-    parts, extra = _timed(lambda: soft_rank_parts(information, lam))
+    parts, extra = _timed("fisher_soft_rank_exact",
+                          lambda: soft_rank_parts(information, lam))
     return Quantity(name="fisher_soft_rank_exact", symbol="rank_λ(F)", value=parts["rank"],
                     stderr=0.0, seconds=seconds + extra,
                     method="exact (dense per-sample Jacobians, float64, eigh)",
@@ -196,7 +202,7 @@ def _exact_rank(information: DenseInformation, lam: float, seconds: float) -> Qu
 
 
 def _slq_rank(problem: Problem, lam: float) -> Quantity:
-    slq, seconds = _timed(lambda: slq_soft_rank(problem, lam))
+    slq, seconds = _timed("fisher_soft_rank_slq", lambda: slq_soft_rank(problem, lam))
     return Quantity(
         name="fisher_soft_rank_slq", symbol="rank_λ(F)", value=slq.value, stderr=slq.stderr,
         seconds=seconds, matvecs=slq.matvecs, reference=_REFERENCE,
@@ -210,7 +216,7 @@ def _kfac_rank(problem: Problem, lam: float, not_computed: list[str]) -> list[Qu
     if isinstance(layers, str):
         not_computed.append(f"the KFAC soft rank: {layers}")
         return []
-    value, seconds = _timed(lambda: kfac_soft_rank(problem, lam))
+    value, seconds = _timed("rank_λ(F_KFAC)", lambda: kfac_soft_rank(problem, lam))
     return [Quantity(
         name="fisher_soft_rank_kfac", symbol="rank_λ(F_KFAC)", value=value, stderr=0.0,
         seconds=seconds, method=f"KFAC G⊗A per linear layer ({', '.join(layers)})",
@@ -239,13 +245,14 @@ def diagnose_paper004(problem: Problem, fisher_top: float | None = None,
             f"({', '.join(NAMED_LOSSES)}): the Fisher and the gap of paper 004 are undefined"])
     not_computed: list[str] = []
     train = output_terms(problem, problem.inputs, problem.targets)
-    information, seconds = _dense(problem, train, problem.inputs, "training set", not_computed)
+    information, seconds = _dense(problem, train, problem.inputs, "training set", not_computed,
+                                  "fisher_soft_rank_exact")
     lam_quantity, lam = _regularization(problem, lam_given, information, fisher_top)
     quantities, figures, assumptions = [lam_quantity], [], []
     exact, kappa = None, None
     if information is not None:
         exact = _exact_rank(information, lam, seconds)
-        kappa, kappa_seconds = _timed(lambda: condition_number(information, lam))
+        kappa, kappa_seconds = _timed("κ", lambda: condition_number(information, lam))
         quantities += [exact, Quantity(
             name="prop53_condition_number", symbol="κ", value=kappa, stderr=0.0,
             seconds=kappa_seconds, method="exact (dense Jacobians)",
@@ -255,7 +262,8 @@ def diagnose_paper004(problem: Problem, fisher_top: float | None = None,
     calibration, where = information, f"training set (n = {problem.num_samples})"
     if held is not None:
         where = f"held-out split (m = {held.losses.size})"
-        calibration, seconds = _dense(problem, held, problem.held_out[0], where, not_computed)
+        calibration, seconds = _dense(problem, held, problem.held_out[0], where, not_computed,
+                                      "Tr C/Tr F")
     if calibration is not None:
         quantities += _calibration_quantities(calibration, lam, seconds, where)
         assumptions.append(calibration_verdict(calibration, where))

@@ -31,7 +31,7 @@ from theorylab.gpu.adapter import FunctionalModel, Objective
 from theorylab.gpu.parameters import ParameterSelection
 
 from .inputs import Forward, InputHooks, Target, hook_model, read_data
-from .progress import step
+from .progress import begin, step
 
 __all__ = ["LEVELS", "Level", "Problem", "Timer", "prepare_problem"]
 
@@ -124,17 +124,26 @@ class Problem:
 
 
 class Timer:
-    """Wall time of a block: ``with Timer() as t: ...; t.seconds``."""
+    """Wall time of a block that computes the quantity ``label``: ``with Timer("α") as t: ...``.
+
+    ``t.seconds`` is the block's wall time. Inside a stage of :func:`theorylab.diagnose` the
+    block is reported live (:mod:`theorylab.diagnose.progress`): a ``begin`` event naming
+    ``label`` (the quantity's symbol or name) on entry, a ``step`` with its seconds on exit.
+    """
 
     seconds: float = 0.0
 
+    def __init__(self, label: str = "") -> None:
+        self.label = label
+
     def __enter__(self) -> Timer:
+        begin(self.label)
         self._start = time.perf_counter()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self._start
-        step()  # a live progress tick for the running stage (theorylab.diagnose.progress)
+        step(self.label, self.seconds)
 
 
 @contextmanager

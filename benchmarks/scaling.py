@@ -121,10 +121,19 @@ CLOCKS = {"wall": time.perf_counter, "process": time.process_time}
 
 def best_seconds(function: Callable[[], object], repeats: int, device: torch.device,
                  clock: Callable[[], float]) -> float:
-    """Fastest of ``repeats`` runs of ``function`` after one warm-up (the least disturbed)."""
+    """Fastest of at least ``repeats`` runs of ``function`` after one warm-up.
+
+    An operation of a few milliseconds is repeated until about 0.25 s is spent (at most 50
+    runs), as ``timeit``'s autorange does: a best of 3 at that scale moved the exponents by
+    up to 0.1 between runs.
+    """
+    synchronize(device)
+    start = clock()
     function()
+    synchronize(device)
+    warm = clock() - start
     times = []
-    for _ in range(repeats):
+    for _ in range(max(repeats, min(50, int(0.25 / max(warm, 1e-4))))):
         synchronize(device)
         start = clock()
         function()

@@ -1,9 +1,13 @@
-r"""Lanczos with full reorthogonalisation for the top-:math:`k` eigenpairs of a symmetric operator.
+r"""Lanczos with full or partial reorthogonalisation for the top-:math:`k` eigenpairs.
 
 The Krylov basis :math:`Q_m` (stored row-major: one contiguous row per vector) and the
-tridiagonal :math:`T_m = Q_m^\top A Q_m` are built one product at a time; each new vector is
-orthogonalised against the whole basis by block classical Gram-Schmidt, a second pass only
-when the first cancelled (DGKS test; "twice is enough", Parlett 1998). Ritz pairs
+tridiagonal :math:`T_m = Q_m^\top A Q_m` are built one product at a time. With full
+reorthogonalisation each new vector is orthogonalised against the whole basis by block
+classical Gram-Schmidt, a second pass only when the first cancelled (DGKS test; "twice is
+enough", Parlett 1998). With partial reorthogonalisation (Simon 1984) the basis is read only
+when Simon's :math:`\omega` recurrence estimates that :math:`\max_k|q_{j+1}^\top q_k|` has
+passed :math:`\sqrt\epsilon`: semi-orthogonality is all Lanczos needs for Ritz values
+accurate to working precision and valid residual bounds (Simon 1984). Ritz pairs
 :math:`(\theta_i, Q_m s_i)` are accepted once the Ritz residual bound
 :math:`|\beta_m s_{m,i}| \le \mathrm{tol}\,|\theta_i|` holds for all :math:`k` wanted pairs;
 the reported residuals :math:`\|Av_i-\lambda_iv_i\|` are then recomputed with :math:`k`
@@ -12,41 +16,53 @@ explicit products.
 References
 ----------
 C. C. Paige, "The computation of eigenvalues and eigenvectors of very large sparse
-matrices", PhD thesis, 1971; B. N. Parlett, *The Symmetric Eigenvalue Problem*, 1998.
+matrices", PhD thesis, 1971; B. N. Parlett, *The Symmetric Eigenvalue Problem*, 1998;
+H. D. Simon, "The Lanczos algorithm with partial reorthogonalization", Math. Comp. 42
+(1984) 115-142.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from theorylab.errors import NonFiniteError, ParameterError, ShapeError
 
 from .linear_operator import CurvatureOperator
+from .partial_reorthogonalization import (
+    PARTIAL_MIN_SIZE,
+    OmegaRecurrence,
+    resolve_reorthogonalization,
+    tridiagonal_scale,
+)
 from .probes import gaussian_probes
 from .results import EigenResult
 
 __all__ = [
     "DEVICE_CHECK_EVERY",
+    "PARTIAL_MIN_SIZE",
     "KrylovBasis",
     "default_check_every",
     "eigen_result",
     "lanczos_eigenpairs",
     "lanczos_iteration",
+    "resolve_reorthogonalization",
 ]
 
 
 @dataclass
 class KrylovBasis:
-    """Lanczos state: basis, tridiagonal entries and reorthogonalisation passes.
+    r"""Lanczos state: basis, tridiagonal entries and reorthogonalisation passes.
 
     ``basis`` is ``(m, p)`` with one contiguous row per orthonormal vector; ``alphas`` is the
     diagonal of :math:`T_m`, ``betas`` the off-diagonal (``betas[m-1]`` the last residual
-    norm); ``passes`` counts full reorthogonalisation passes (``m`` to ``2m``); ``products``
-    counts operator products formed (``m``, or up to ``check_every - 1`` more when the host
-    read the scalars only every few steps, see :func:`lanczos_iteration`).
+    norm); ``passes`` counts full reorthogonalisation passes (``m`` to ``2m`` with full
+    reorthogonalisation, fewer with partial); ``products`` counts operator products formed
+    (``m``, or up to ``check_every - 1`` more when the host read the scalars only every few
+    steps, see :func:`lanczos_iteration`). ``omega`` (partial reorthogonalisation only) holds
+    Simon's estimate of :math:`\max_{k<i}|q_i^\top q_k|` for each row :math:`i` (0 for row 0).
     """
 
     basis: torch.Tensor
@@ -54,6 +70,7 @@ class KrylovBasis:
     betas: list[float]
     passes: int = 0
     products: int = 0
+    omega: list[float] = field(default_factory=list)
 
     def tridiagonal(self) -> torch.Tensor:
         r"""Return :math:`T_m` (float64, on the CPU)."""
@@ -71,7 +88,6 @@ n = 512, ``benchmarks/scaling.py --sections lanczos``, best of 3): reading every
 (88 products of 1.32 ms), every 8 steps 0.308 s (93 products of 1.68 ms): the always-made
 second Gram-Schmidt pass and the overshoot cost more than the host reads saved, so reads stay
 per step; ``check_every`` remains for devices where a read costs more."""
-
 
 def default_check_every(device: torch.device | str) -> int:
     """1 on the CPU (a host read there costs nothing), :data:`DEVICE_CHECK_EVERY` elsewhere."""
@@ -91,24 +107,28 @@ class _HostRecord:
         self.vectors, self.steps, self.stop = vectors, steps, stop
         self.alphas: list[float] = []
         self.betas: list[float] = []
+        self.omega: list[float] = []  # OmegaRecurrence.levels under partial
         self.passes = 0
         self.eps = torch.finfo(vectors.dtype).eps
         self.state = KrylovBasis(vectors[:1], self.alphas, self.betas)
 
     def accept(self, j: int, alpha: float, before: float, after: float, final: float,
-               products: int) -> bool:
-        """Record step ``j``; True when the iteration ends there (raises on NaN/inf)."""
+               products: int, passed: bool = True) -> bool:
+        """Record step ``j``; True when the iteration ends there (raises on NaN/inf).
+
+        ``passed`` is False when partial reorthogonalisation skipped the Gram-Schmidt pass.
+        """
         if not all(math.isfinite(value) for value in (alpha, before, after)):
             raise NonFiniteError(f"Lanczos step {j + 1} produced a non-finite vector: the "
                                  f"operator returned NaN or infinite entries")
         redo = 2 * after < before
         beta = math.sqrt(final if redo else after)
-        self.passes += 2 if redo else 1
+        self.passes += (2 if redo else 1) if passed else 0
         self.alphas.append(alpha)
         self.betas.append(beta)
         self.state = KrylovBasis(self.vectors[: j + 1], self.alphas, self.betas, self.passes,
-                                 products)
-        scale = max(abs(a) for a in self.alphas) + max(self.betas)
+                                 products, self.omega[: j + 1])
+        scale = tridiagonal_scale(self.alphas, self.betas)
         return (j + 1 == self.steps or beta <= 10 * self.eps * scale
                 or (self.stop is not None and bool(self.stop(self.state))))
 
@@ -120,8 +140,9 @@ def lanczos_iteration(
     stop: object = None,
     *,
     check_every: int | None = None,
+    reorthogonalization: str | None = None,
 ) -> KrylovBasis:
-    r"""Run up to ``steps`` Lanczos steps from ``start`` with full reorthogonalisation.
+    r"""Run up to ``steps`` Lanczos steps from ``start`` with full or partial reorthogonalisation.
 
     The basis is a ``(steps, p)`` tensor whose rows, the Lanczos vectors, are contiguous (an
     operator product on a contiguous vector is up to twice as fast as on a strided column).
@@ -136,6 +157,27 @@ def lanczos_iteration(
     pass then cancels :math:`\alpha_jq_j` and nothing cleans the rounding it leaves; on a
     diagonal test matrix the recurrence diverged within 40 steps.)
 
+    ``reorthogonalization="partial"`` (Simon 1984) makes that pass only when
+    :class:`~.partial_reorthogonalization.OmegaRecurrence`, Simon's :math:`\omega`
+    recurrence run on the host from :math:`\alpha, \beta` alone (:math:`O(j)` floats per
+    step), estimates :math:`\max_k|q_{j+1}^\top q_k| > \sqrt\epsilon`,
+    and then for this vector and the next; otherwise the recurrence is written straight into
+    the next basis row and the basis is not read. Every step first reorthogonalises
+    :math:`w` locally against :math:`q_{j-1}, q_j` (one small Gram-Schmidt pass over two
+    rows; :math:`\alpha_j` takes the :math:`q_j` coefficient; cf. PROPACK's option ``elr``):
+    the recurrence assumes local orthogonality at rounding level, but :math:`\alpha_j` and
+    :math:`\beta_j^2` are sums of mostly like-signed terms whose rounding exceeds
+    :math:`\epsilon\|T\|`; without it a spectrum with one outlier reached
+    :math:`2.7\sqrt\epsilon` with the estimate 280 times too low. The basis is then only
+    semi-orthogonal (:math:`|q_i^\top q_k| \lesssim \sqrt\epsilon`), which keeps
+    :math:`T_m`'s Ritz values accurate to working precision and the Ritz residual bound valid
+    (Simon 1984);
+    :func:`lanczos_eigenpairs` normalises the Ritz vectors and :func:`eigen_result` recomputes
+    the :math:`k` residuals with explicit products anyway. ``"full"`` is the pass every step;
+    None (the default) picks partial when the operator is on the CPU, :math:`p \ge`
+    :data:`PARTIAL_MIN_SIZE` and ``check_every == 1``, else full. ``passes`` then counts
+    only the steps that passed.
+
     The step's scalars stay on the operator's device: :math:`\beta_j` is used there, and the
     host reads them once every ``check_every`` steps (default: every step on the CPU,
     :data:`DEVICE_CHECK_EVERY` on a GPU, where each read drains the queue). With
@@ -144,7 +186,8 @@ def lanczos_iteration(
     NaN/inf, breakdown and ``stop`` are tested at every step, and the state is cut at the
     first step that ends the iteration, so the basis, :math:`T_m` and every result are
     identical to ``check_every = 1``; only ``products`` can exceed :math:`m` (by at most
-    ``check_every - 1``).
+    ``check_every - 1``). This deferred path always reorthogonalises fully: partial needs
+    the scalars on the host every step.
 
     ``stop(state)`` (optional) is called after each step and ends the iteration when it
     returns true. The iteration also ends on an invariant subspace
@@ -155,18 +198,24 @@ def lanczos_iteration(
     NonFiniteError
         If a step produces NaN or infinite entries.
     ParameterError
-        If ``check_every`` is not a positive int.
+        If ``check_every`` is not a positive int, or ``reorthogonalization`` is not
+        ``"full"``, ``"partial"`` or None, or is ``"partial"`` with ``check_every > 1``.
     """
     if check_every is None:
         check_every = default_check_every(operator.device)
     if isinstance(check_every, bool) or not isinstance(check_every, int) or check_every < 1:
         raise ParameterError(f"check_every must be a positive int, got {check_every!r}")
     size = operator.shape[0]
+    mode = resolve_reorthogonalization(reorthogonalization, size, check_every,
+                                torch.device(operator.device))
     vectors = torch.empty(steps, size, dtype=operator.dtype, device=operator.device)
     vectors[0] = start / torch.linalg.vector_norm(start)
     # per step on the device: alpha, |w|^2 before and after the first pass, after the second
     record = torch.empty(steps, 4, dtype=operator.dtype, device=operator.device)
     host = _HostRecord(vectors, steps, stop)
+    omega = OmegaRecurrence(host.eps) if mode == "partial" else None
+    if omega is not None:
+        host.omega = omega.levels
     beta = torch.zeros((), dtype=operator.dtype, device=operator.device)
     unread = 0  # the first step whose scalars the host has not read
     for j in range(steps):
@@ -175,22 +224,40 @@ def lanczos_iteration(
         # skips ``@``'s input validation (non-finite entries are caught from the scalars)
         product = operator._matvec(vectors[j]).detach()
         alpha = torch.dot(vectors[j], product)
-        w = torch.addcmul(product, vectors[j], alpha, value=-1)
+        target = vectors[j + 1] if j + 1 < steps else torch.empty_like(product)
+        # partial: the recurrence is written straight into the next basis row
+        w = torch.addcmul(product, vectors[j], alpha, value=-1,
+                          out=None if omega is None else target)
         if j > 0:
             w.addcmul_(vectors[j - 1], beta, value=-1)
+        if omega is not None:  # local reorthogonalisation against q_{j-1}, q_j
+            local = vectors[max(j - 1, 0) : j + 1]
+            correction = local @ w
+            w.addmv_(local.T, correction, alpha=-1)
+            alpha = alpha + correction[-1]
         before = torch.dot(w, w)  # squared norms by BLAS dot: one read, no reduction kernel
+        passed = True  # whether this step makes a Gram-Schmidt pass over the basis
+        if omega is not None:
+            values = torch.stack([alpha, before]).tolist()
+            passed = omega.reorthogonalise(host.alphas, host.betas, values[0],
+                                           math.sqrt(values[1]))
         # one classical Gram-Schmidt pass, written straight into the next basis row
-        target = vectors[j + 1] if j + 1 < steps else torch.empty_like(w)
-        w = torch.addmv(w, current.T, current @ w, alpha=-1, out=target)
-        after = torch.dot(w, w)
+        if omega is None:
+            w = torch.addmv(w, current.T, current @ w, alpha=-1, out=target)
+        elif passed:
+            w.addmv_(current.T, current @ w, alpha=-1)
+        after = torch.dot(w, w) if passed else before
         if check_every == 1:
-            values = torch.stack([alpha, before, after]).tolist()
+            if omega is None:
+                values = torch.stack([alpha, before, after]).tolist()
+            else:
+                values.append(float(after) if passed else values[1])
             final, final_value = after, values[2]
-            if 2 * values[2] < values[1] and math.isfinite(values[2]):  # DGKS: pass again
+            if passed and 2 * values[2] < values[1] and math.isfinite(values[2]):  # DGKS
                 w.addmv_(current.T, current @ w, alpha=-1)
                 final = torch.dot(w, w)
                 final_value = float(final)
-            if host.accept(j, *values, final_value, j + 1):
+            if host.accept(j, *values, final_value, j + 1, passed):
                 return host.state
         else:
             redo = 2 * after < before  # exact in any dtype: the host's test, on the device
@@ -243,8 +310,9 @@ def lanczos_eigenpairs(
     which: str = "largest",
     seed: int = 0,
     check_every: int | None = None,
+    reorthogonalization: str | None = None,
 ) -> EigenResult:
-    r"""Top-:math:`k` eigenpairs of a symmetric operator by Lanczos (full reorthogonalisation).
+    r"""Top-:math:`k` eigenpairs of a symmetric operator by Lanczos.
 
     Parameters
     ----------
@@ -261,8 +329,13 @@ def lanczos_eigenpairs(
     seed
         Seed of the Gaussian start vector.
     check_every
-        Steps between host reads of the Lanczos scalars (default: 1 on the CPU, 8 on a
-        GPU); the eigenpairs do not depend on it, see :func:`lanczos_iteration`.
+        Steps between host reads of the Lanczos scalars (default: 1 on the CPU,
+        :data:`DEVICE_CHECK_EVERY` on a GPU); the eigenpairs do not depend on it, see
+        :func:`lanczos_iteration`.
+    reorthogonalization
+        ``"full"``, ``"partial"`` (Simon's semi-orthogonal basis; the Ritz vectors are then
+        normalised) or None: partial on the CPU from :data:`PARTIAL_MIN_SIZE` parameters on
+        when ``check_every`` is 1, see :func:`lanczos_iteration`.
 
     Returns
     -------
@@ -296,10 +369,14 @@ def lanczos_eigenpairs(
         return bool((bounds <= tolerance * values[wanted].abs()).all())
 
     start = gaussian_probes(size, 1, seed, dtype=operator.dtype, device=operator.device)[:, 0]
-    state = lanczos_iteration(operator, start, steps, converged, check_every=check_every)
+    state = lanczos_iteration(operator, start, steps, converged, check_every=check_every,
+                              reorthogonalization=reorthogonalization)
     values, vectors = torch.linalg.eigh(state.tridiagonal())
     wanted = select(values)[: min(k, len(state.alphas))]
     # (k, m) @ (m, p): each Ritz vector is a contiguous row, returned as the (p, k) view
-    ritz = (vectors[:, wanted].T.to(operator.dtype).to(operator.device) @ state.basis).T
+    ritz = vectors[:, wanted].T.to(operator.dtype).to(operator.device) @ state.basis
+    if state.omega:  # a semi-orthogonal basis: ||Q s|| = 1 only to ~sqrt(eps)
+        ritz /= torch.linalg.vector_norm(ritz, dim=1, keepdim=True)
+    ritz = ritz.T
     return eigen_result(operator, values[wanted].to(operator.dtype).to(operator.device), ritz,
                         state.products, "lanczos", tolerance, seed)

@@ -34,8 +34,9 @@ def top_hessian_eigenpairs(
 
     :math:`L = \frac1n\sum_i\ell(f(\theta;x_i),y_i)` with ``loss_fn`` one of ``"mse"``
     (:math:`\ell = \frac12\|f-y\|^2`), ``"cross_entropy"``, ``"binary_cross_entropy"`` or a
-    mean-reduced callable ``loss_fn(outputs, targets)``. Lanczos with full
-    reorthogonalisation on Hessian-vector products (:class:`HessianOperator`).
+    mean-reduced callable ``loss_fn(outputs, targets)``. Lanczos (full reorthogonalisation;
+    partial on the CPU from :data:`~.lanczos.PARTIAL_MIN_SIZE` parameters) on Hessian-vector
+    products (:class:`HessianOperator`).
 
     Returns
     -------

@@ -3,7 +3,8 @@ r"""Curvature at the user's point: top eigenpairs of the Hessian and the GGN, ex
 With :math:`L = \frac1n\sum_i\ell_i` (:mod:`theorylab.gpu.losses`):
 
 * the top-:math:`k` eigenpairs of :math:`\nabla^2L` and of the GGN
-  :math:`G = \frac1n\sum_iJ_i^\top\Lambda_iJ_i` by Lanczos with full reorthogonalisation
+  :math:`G = \frac1n\sum_iJ_i^\top\Lambda_iJ_i` by Lanczos (full reorthogonalisation; partial,
+  semi-orthogonal, on the CPU from :math:`10^5` parameters)
   (:func:`theorylab.gpu.lanczos_eigenpairs`), each with its explicit residual
   :math:`\|Av-\lambda v\|`; a Ritz value lies within its residual of an eigenvalue;
 * :math:`\operatorname{Tr}H_{\rm eff} = \frac1n\sum_i\|J_i\|_F^2` (paper 000, Eq. 7), exact from
@@ -22,6 +23,8 @@ With :math:`L = \frac1n\sum_i\ell_i` (:mod:`theorylab.gpu.losses`):
 
 from __future__ import annotations
 
+import torch
+
 from theorylab.gpu import (
     GGNOperator,
     HessianOperator,
@@ -31,6 +34,7 @@ from theorylab.gpu import (
     lanczos_eigenpairs,
     slq_spectral_density,
 )
+from theorylab.gpu.lanczos import default_check_every, resolve_reorthogonalization
 from theorylab.gpu.memory import check_memory
 from theorylab.spec import Figure
 
@@ -64,10 +68,12 @@ def top_eigenpairs(problem: Problem, operator_class: type, name: str, symbol: st
     with Timer(symbol) as timer:
         operator = operator_class(problem.objective)
         result = lanczos_eigenpairs(operator, k, tolerance=1e-6, seed=problem.seed)
+    mode = resolve_reorthogonalization(None, size, default_check_every(operator.device),
+                                       torch.device(operator.device))
     return Quantity(
         name=name, symbol=symbol, values=result.eigenvalues.tolist(),
         residuals=result.residuals.tolist(), seconds=timer.seconds, matvecs=result.matvecs,
-        method="lanczos (full reorthogonalisation)", reference=reference,
+        method=f"lanczos ({mode} reorthogonalisation)", reference=reference,
         note=("descending; each Ritz value lies within its residual of an eigenvalue"
               + ("" if result.converged else "; NOT converged to relative residual 1e-6")),
     )

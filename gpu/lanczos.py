@@ -58,11 +58,13 @@ class KrylovBasis:
 
     ``basis`` is ``(m, p)`` with one contiguous row per orthonormal vector; ``alphas`` is the
     diagonal of :math:`T_m`, ``betas`` the off-diagonal (``betas[m-1]`` the last residual
-    norm); ``passes`` counts full reorthogonalisation passes (``m`` to ``2m`` with full
-    reorthogonalisation, fewer with partial); ``products`` counts operator products formed
-    (``m``, or up to ``check_every - 1`` more when the host read the scalars only every few
-    steps, see :func:`lanczos_iteration`). ``omega`` (partial reorthogonalisation only) holds
-    Simon's estimate of :math:`\max_{k<i}|q_i^\top q_k|` for each row :math:`i` (0 for row 0).
+    norm); ``passes`` counts Gram-Schmidt passes (``m`` to ``2m`` with full
+    reorthogonalisation) and ``reads`` the basis rows they projected out (each read twice;
+    :math:`\sum_j (j+1)` to twice that with full, far fewer with partial); ``products``
+    counts operator products formed (``m``, or up to ``check_every - 1`` more when the host
+    read the scalars only every few steps, see :func:`lanczos_iteration`). ``omega`` (partial
+    reorthogonalisation only) holds Simon's estimate of :math:`\max_{k<i}|q_i^\top q_k|` for
+    each row :math:`i` (0 for row 0).
     """
 
     basis: torch.Tensor
@@ -71,6 +73,7 @@ class KrylovBasis:
     passes: int = 0
     products: int = 0
     omega: list[float] = field(default_factory=list)
+    reads: int = 0
 
     def tridiagonal(self) -> torch.Tensor:
         r"""Return :math:`T_m` (float64, on the CPU)."""
@@ -108,29 +111,39 @@ class _HostRecord:
         self.alphas: list[float] = []
         self.betas: list[float] = []
         self.omega: list[float] = []  # OmegaRecurrence.levels under partial
-        self.passes = 0
+        self.passes = self.reads = 0
         self.eps = torch.finfo(vectors.dtype).eps
         self.state = KrylovBasis(vectors[:1], self.alphas, self.betas)
 
     def accept(self, j: int, alpha: float, before: float, after: float, final: float,
-               products: int, passed: bool = True) -> bool:
+               products: int, rows: int | None = None) -> bool:
         """Record step ``j``; True when the iteration ends there (raises on NaN/inf).
 
-        ``passed`` is False when partial reorthogonalisation skipped the Gram-Schmidt pass.
+        ``rows`` is the number of basis rows the step's Gram-Schmidt pass read (None: the
+        whole basis, ``j + 1``; 0 when partial reorthogonalisation skipped the pass).
         """
         if not all(math.isfinite(value) for value in (alpha, before, after)):
             raise NonFiniteError(f"Lanczos step {j + 1} produced a non-finite vector: the "
                                  f"operator returned NaN or infinite entries")
         redo = 2 * after < before
         beta = math.sqrt(final if redo else after)
-        self.passes += (2 if redo else 1) if passed else 0
+        rows = j + 1 if rows is None else rows
+        self.passes += (2 if redo else 1) if rows else 0
+        self.reads += rows * (2 if redo else 1)
         self.alphas.append(alpha)
         self.betas.append(beta)
         self.state = KrylovBasis(self.vectors[: j + 1], self.alphas, self.betas, self.passes,
-                                 products, self.omega[: j + 1])
+                                 products, self.omega[: j + 1], self.reads)
         scale = tridiagonal_scale(self.alphas, self.betas)
         return (j + 1 == self.steps or beta <= 10 * self.eps * scale
                 or (self.stop is not None and bool(self.stop(self.state))))
+
+
+def _project_out(w: torch.Tensor, vectors: torch.Tensor, blocks: list[tuple[int, int]]) -> None:
+    """One Gram-Schmidt pass of ``w`` against the basis rows ``[start, stop)`` of each block."""
+    for start, stop in blocks:
+        rows = vectors[start:stop]
+        w.addmv_(rows.T, rows @ w, alpha=-1)
 
 
 def lanczos_iteration(
@@ -175,8 +188,8 @@ def lanczos_iteration(
     :func:`lanczos_eigenpairs` normalises the Ritz vectors and :func:`eigen_result` recomputes
     the :math:`k` residuals with explicit products anyway. ``"full"`` is the pass every step;
     None (the default) picks partial when the operator is on the CPU, :math:`p \ge`
-    :data:`PARTIAL_MIN_SIZE` and ``check_every == 1``, else full. ``passes`` then counts
-    only the steps that passed.
+    :data:`PARTIAL_MIN_SIZE` and ``check_every == 1``, else full. ``passes`` and ``reads``
+    then count only the passes made.
 
     The step's scalars stay on the operator's device: :math:`\beta_j` is used there, and the
     host reads them once every ``check_every`` steps (default: every step on the CPU,
@@ -236,16 +249,17 @@ def lanczos_iteration(
             w.addmv_(local.T, correction, alpha=-1)
             alpha = alpha + correction[-1]
         before = torch.dot(w, w)  # squared norms by BLAS dot: one read, no reduction kernel
-        passed = True  # whether this step makes a Gram-Schmidt pass over the basis
+        blocks = [(0, j + 1)]  # the basis rows a Gram-Schmidt pass reads
         if omega is not None:
             values = torch.stack([alpha, before]).tolist()
-            passed = omega.reorthogonalise(host.alphas, host.betas, values[0],
+            blocks = omega.reorthogonalise(host.alphas, host.betas, values[0],
                                            math.sqrt(values[1]))
+        passed = bool(blocks)  # whether this step makes a Gram-Schmidt pass
         # one classical Gram-Schmidt pass, written straight into the next basis row
         if omega is None:
             w = torch.addmv(w, current.T, current @ w, alpha=-1, out=target)
-        elif passed:
-            w.addmv_(current.T, current @ w, alpha=-1)
+        else:
+            _project_out(w, vectors, blocks)
         after = torch.dot(w, w) if passed else before
         if check_every == 1:
             if omega is None:
@@ -254,10 +268,11 @@ def lanczos_iteration(
                 values.append(float(after) if passed else values[1])
             final, final_value = after, values[2]
             if passed and 2 * values[2] < values[1] and math.isfinite(values[2]):  # DGKS
-                w.addmv_(current.T, current @ w, alpha=-1)
+                _project_out(w, vectors, blocks)
                 final = torch.dot(w, w)
                 final_value = float(final)
-            if host.accept(j, *values, final_value, j + 1, passed):
+            rows = sum(stop - start for start, stop in blocks)
+            if host.accept(j, *values, final_value, j + 1, rows):
                 return host.state
         else:
             redo = 2 * after < before  # exact in any dtype: the host's test, on the device

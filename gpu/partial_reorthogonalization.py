@@ -81,9 +81,17 @@ class OmegaRecurrence:
     sign that maximises :math:`|\omega_{j+1,k}|`. The local term is
     :math:`\omega_{j+1,j} = \psi/\beta_j` (the recurrence's own rounding, relative to the
     new vector's norm) and :math:`\omega_{j+1,j+1} = 1`. When
-    :math:`\max_k|\omega_{j+1,k}| > \sqrt\epsilon` this vector and the next one are
-    reorthogonalised against the whole basis (two, because the recurrence carries row
-    :math:`j` into row :math:`j+2`) and their rows are reset to :math:`\epsilon`.
+    :math:`|\omega_{j+1,k}| > \sqrt\epsilon` for some :math:`k`, this vector and the next
+    one (the recurrence carries row :math:`j` into row :math:`j+2`) are reorthogonalised
+    against the basis rows around each such :math:`k` whose estimates exceed
+    :math:`\eta = \sqrt\epsilon/4` (Larsen's intervals in PROPACK, there with
+    :math:`\eta = \epsilon^{3/4}`; Simon 1984 reads the whole basis), and those entries are
+    reset to :math:`\epsilon`. :math:`\eta` only sets the cost: every estimate left out stays
+    below :math:`\sqrt\epsilon` and is carried on by the recurrence, so the basis stays
+    semi-orthogonal for any :math:`\eta \le \sqrt\epsilon`. Measured on a float32 MLP Hessian
+    at :math:`p = 999{,}879` (top-5, 84 steps): the passes read 3,570 rows for the whole basis,
+    2,210 with :math:`\epsilon^{3/4}`, 851 with :math:`\sqrt\epsilon/4`; ``rows_read``
+    counts them.
 
     The local values assume the caller keeps each new vector orthogonal to
     :math:`q_{j-1}, q_j` at rounding level (a local Gram-Schmidt pass over those two rows,
@@ -95,33 +103,71 @@ class OmegaRecurrence:
 
     def __init__(self, eps: float) -> None:
         self.eps, self.threshold = eps, math.sqrt(eps)
+        self.eta = self.threshold / 4
         self.rows: tuple[list[float], list[float]] = ([], [1.0])
-        self.force = False
+        self.pending: list[tuple[int, int]] = []
         self.levels: list[float] = [0.0]
+        self.rows_read = 0
+
+    def intervals(self, row: list[float]) -> list[tuple[int, int]]:
+        r"""Row ranges ``[start, stop)`` around each :math:`|\omega_k| > \sqrt\epsilon`.
+
+        Each is widened while :math:`|\omega_k| > \eta` (Larsen's intervals).
+        """
+        found: list[tuple[int, int]] = []
+        k = 0
+        while k < len(row):
+            if abs(row[k]) > self.threshold:
+                start, stop = k, k + 1
+                while start > (found[-1][1] if found else 0) and abs(row[start - 1]) > self.eta:
+                    start -= 1
+                while stop < len(row) and abs(row[stop]) > self.eta:
+                    stop += 1
+                found.append((start, stop))
+                k = stop
+            else:
+                k += 1
+        return found
 
     def reorthogonalise(self, alphas: list[float], betas: list[float], alpha: float,
-                        beta: float) -> bool:
-        r"""Advance to row :math:`j+1`; True when the new vector must be reorthogonalised.
+                        beta: float) -> list[tuple[int, int]]:
+        r"""Advance to row :math:`j+1`; return the row ranges to reorthogonalise against.
+
+        An empty list means no pass.
 
         ``alphas``, ``betas`` are the recorded steps :math:`< j`, ``alpha`` is
         :math:`\alpha_j` and ``beta`` the new vector's norm :math:`\beta_j` (a zero or
-        non-finite one always asks for the pass).
+        non-finite one asks for a pass over the whole basis).
         """
         old, row = self.rows
         j = len(alphas)
         psi = self.eps * tridiagonal_scale([*alphas, alpha], [*betas, beta])
-        new = []
-        if beta > 0 and math.isfinite(beta):
+        if not (beta > 0 and math.isfinite(beta)):
+            new, fresh = [self.eps] * (j + 1), [(0, j + 1)]
+        else:
+            new = []
             for k in range(j):
                 total = (betas[k] * row[k + 1] + (alphas[k] - alpha) * row[k]
                          - betas[j - 1] * old[k] + (betas[k - 1] * row[k - 1] if k else 0.0))
                 new.append((total + math.copysign(psi, total)) / beta)
             new.append(psi / beta)
-        level = max(map(abs, new)) if len(new) == j + 1 else math.inf
-        passing = self.force or level > self.threshold
-        self.force = passing and not self.force  # Simon: the next vector too
-        if passing:
-            new, level = [self.eps] * (j + 1), self.eps
+            fresh = self.intervals(new)
+        chosen = _union(self.pending, fresh)
+        self.pending = fresh  # Simon: the next vector is reorthogonalised there too
+        for start, stop in chosen:
+            new[start:stop] = [self.eps] * (stop - start)
+            self.rows_read += stop - start
         self.rows = (row, [*new, 1.0])
-        self.levels.append(level)
-        return passing
+        self.levels.append(max(map(abs, new)))
+        return chosen
+
+
+def _union(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted union of two lists of ``[start, stop)`` ranges, overlapping ones merged."""
+    merged: list[tuple[int, int]] = []
+    for start, stop in sorted(first + second):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+        else:
+            merged.append((start, stop))
+    return merged

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import torch
 
+from theorylab.gpu.linear_operator import CurvatureOperator
+
 RTOL_FLOAT64 = 1e-10
 
 
@@ -126,3 +128,15 @@ def classification_problem(
     X = random_matrix(samples, inputs, seed=1)
     y = torch.randint(0, classes, (samples,), generator=torch.Generator().manual_seed(2))
     return model, X, y
+
+
+class Diagonal(CurvatureOperator):
+    """The operator ``diag(diagonal)``: exact spectra for the Lanczos tests."""
+
+    def __init__(self, diagonal: torch.Tensor) -> None:
+        size = diagonal.numel()
+        super().__init__((size, size), diagonal.dtype, diagonal.device, symmetric=True)
+        self.diagonal = diagonal
+
+    def _matvec(self, vector: torch.Tensor) -> torch.Tensor:
+        return self.diagonal * vector

@@ -10,25 +10,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from gpu_oracles import classification_problem  # noqa: E402
+from gpu_oracles import Diagonal, classification_problem  # noqa: E402
 
 from theorylab.errors import NonFiniteError, ParameterError  # noqa: E402
 from theorylab.gpu import HessianOperator, lanczos_eigenpairs  # noqa: E402
 from theorylab.gpu.instrument import time_split  # noqa: E402
 from theorylab.gpu.lanczos import DEVICE_CHECK_EVERY, default_check_every, lanczos_iteration  # noqa: E402
-from theorylab.gpu.linear_operator import CurvatureOperator  # noqa: E402
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-
-
-class Diagonal(CurvatureOperator):
-    def __init__(self, diagonal):
-        size = diagonal.numel()
-        super().__init__((size, size), diagonal.dtype, diagonal.device, symmetric=True)
-        self.diagonal = diagonal
-
-    def _matvec(self, vector):
-        return self.diagonal * vector
 
 
 def _same_state(a, b):

@@ -12,26 +12,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from gpu_oracles import dense_hessian, mean_of, mse_per_sample, random_matrix  # noqa: E402
+from gpu_oracles import Diagonal, dense_hessian, mean_of, mse_per_sample, random_matrix  # noqa: E402
 
 import theorylab.gpu.lanczos as lanczos  # noqa: E402
 import theorylab.gpu.partial_reorthogonalization as pro  # noqa: E402
 from theorylab.errors import NonFiniteError, ParameterError  # noqa: E402
 from theorylab.gpu import MLP, HessianOperator, lanczos_eigenpairs  # noqa: E402
 from theorylab.gpu.lanczos import lanczos_iteration  # noqa: E402
-from theorylab.gpu.linear_operator import CurvatureOperator  # noqa: E402
 
 F64 = torch.float64
-
-
-class Diagonal(CurvatureOperator):
-    def __init__(self, diagonal):
-        size = diagonal.numel()
-        super().__init__((size, size), diagonal.dtype, diagonal.device, symmetric=True)
-        self.diagonal = diagonal
-
-    def _matvec(self, vector):
-        return self.diagonal * vector
 
 
 def clustered(dtype):

@@ -92,6 +92,7 @@ n = 512, ``benchmarks/scaling.py --sections lanczos``, best of 3): reading every
 second Gram-Schmidt pass and the overshoot cost more than the host reads saved, so reads stay
 per step; ``check_every`` remains for devices where a read costs more."""
 
+
 def default_check_every(device: torch.device | str) -> int:
     """1 on the CPU (a host read there costs nothing), :data:`DEVICE_CHECK_EVERY` elsewhere."""
     return 1 if torch.device(device).type == "cpu" else DEVICE_CHECK_EVERY
@@ -220,7 +221,7 @@ def lanczos_iteration(
         raise ParameterError(f"check_every must be a positive int, got {check_every!r}")
     size = operator.shape[0]
     mode = resolve_reorthogonalization(reorthogonalization, size, check_every,
-                                torch.device(operator.device))
+                                       torch.device(operator.device))
     vectors = torch.empty(steps, size, dtype=operator.dtype, device=operator.device)
     vectors[0] = start / torch.linalg.vector_norm(start)
     # per step on the device: alpha, |w|^2 before and after the first pass, after the second
@@ -393,5 +394,6 @@ def lanczos_eigenpairs(
     if state.omega:  # a semi-orthogonal basis: ||Q s|| = 1 only to ~sqrt(eps)
         ritz /= torch.linalg.vector_norm(ritz, dim=1, keepdim=True)
     ritz = ritz.T
+    method = f"lanczos ({'partial' if state.omega else 'full'} reorthogonalisation)"
     return eigen_result(operator, values[wanted].to(operator.dtype).to(operator.device), ritz,
-                        state.products, "lanczos", tolerance, seed)
+                        state.products, method, tolerance, seed)

@@ -41,7 +41,7 @@ precision at little cost; at :math:`p = 999{,}879` (83 steps) it is 27 GB, measu
 
 
 def resolve_reorthogonalization(mode: str | None, size: int, check_every: int,
-                         device: torch.device) -> str:
+                                device: torch.device) -> str:
     """Resolve ``reorthogonalization`` (None: partial on the CPU from :data:`PARTIAL_MIN_SIZE`).
 
     Off the CPU None stays full: the saving was measured on the CPU only, where the basis
@@ -90,8 +90,8 @@ class OmegaRecurrence:
     below :math:`\sqrt\epsilon` and is carried on by the recurrence, so the basis stays
     semi-orthogonal for any :math:`\eta \le \sqrt\epsilon`. Measured on a float32 MLP Hessian
     at :math:`p = 999{,}879` (top-5, 84 steps): the passes read 3,570 rows for the whole basis,
-    2,210 with :math:`\epsilon^{3/4}`, 851 with :math:`\sqrt\epsilon/4`; ``rows_read``
-    counts them.
+    2,210 with :math:`\epsilon^{3/4}`, 851 with :math:`\sqrt\epsilon/4`
+    (:attr:`~.lanczos.KrylovBasis.reads` counts them).
 
     The local values assume the caller keeps each new vector orthogonal to
     :math:`q_{j-1}, q_j` at rounding level (a local Gram-Schmidt pass over those two rows,
@@ -107,7 +107,6 @@ class OmegaRecurrence:
         self.rows: tuple[list[float], list[float]] = ([], [1.0])
         self.pending: list[tuple[int, int]] = []
         self.levels: list[float] = [0.0]
-        self.rows_read = 0
 
     def intervals(self, row: list[float]) -> list[tuple[int, int]]:
         r"""Row ranges ``[start, stop)`` around each :math:`|\omega_k| > \sqrt\epsilon`.
@@ -156,7 +155,6 @@ class OmegaRecurrence:
         self.pending = fresh  # Simon: the next vector is reorthogonalised there too
         for start, stop in chosen:
             new[start:stop] = [self.eps] * (stop - start)
-            self.rows_read += stop - start
         self.rows = (row, [*new, 1.0])
         self.levels.append(max(map(abs, new)))
         return chosen

@@ -59,7 +59,8 @@ class EigenResult:
     matvecs
         Operator products used, including the ``k`` for the residuals.
     method
-        ``"lanczos"`` or ``"power"``.
+        ``"lanczos (full reorthogonalisation)"``, ``"lanczos (partial
+        reorthogonalisation)"`` or ``"power"``.
     converged
         Whether every relative residual :math:`\|Av-\lambda v\|/|\lambda|` met the tolerance.
     seed

@@ -169,6 +169,9 @@ def test_partial_is_the_default_from_partial_min_size_and_skips_passes(monkeypat
     assert deferred.omega == [] and deferred.passes >= 100
     result = lanczos_eigenpairs(operator, 1, tolerance=1e-4)
     assert result.converged and abs(float(result.eigenvalues[0]) - 1.0) <= 1e-4
+    assert result.method == "lanczos (partial reorthogonalisation)"
+    full_result = lanczos_eigenpairs(operator, 1, tolerance=1e-4, reorthogonalization="full")
+    assert full_result.method == "lanczos (full reorthogonalisation)"
 
 
 def test_the_default_stays_full_off_the_cpu():

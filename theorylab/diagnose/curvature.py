@@ -23,8 +23,6 @@ With :math:`L = \frac1n\sum_i\ell_i` (:mod:`theorylab.gpu.losses`):
 
 from __future__ import annotations
 
-import torch
-
 from theorylab.gpu import (
     GGNOperator,
     HessianOperator,
@@ -34,7 +32,6 @@ from theorylab.gpu import (
     lanczos_eigenpairs,
     slq_spectral_density,
 )
-from theorylab.gpu.lanczos import default_check_every, resolve_reorthogonalization
 from theorylab.gpu.memory import check_memory
 from theorylab.spec import Figure
 
@@ -68,12 +65,10 @@ def top_eigenpairs(problem: Problem, operator_class: type, name: str, symbol: st
     with Timer(symbol) as timer:
         operator = operator_class(problem.objective)
         result = lanczos_eigenpairs(operator, k, tolerance=1e-6, seed=problem.seed)
-    mode = resolve_reorthogonalization(None, size, default_check_every(operator.device),
-                                       torch.device(operator.device))
     return Quantity(
         name=name, symbol=symbol, values=result.eigenvalues.tolist(),
         residuals=result.residuals.tolist(), seconds=timer.seconds, matvecs=result.matvecs,
-        method=f"lanczos ({mode} reorthogonalisation)", reference=reference,
+        method=result.method, reference=reference,
         note=("descending; each Ritz value lies within its residual of an eigenvalue"
               + ("" if result.converged else "; NOT converged to relative residual 1e-6")),
     )
